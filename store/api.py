@@ -1,0 +1,232 @@
+"""``Store``: the facade every front end uses. One method per question or action.
+
+Methods return frozen dataclasses from :mod:`store.models` and raise only
+:mod:`store.errors`. A ``Store`` may be used from several threads: each thread
+gets its own connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import ParamSpec, TypeVar
+
+from . import analyst, clock, db, ingest, items, journal, sources
+from .errors import StoreError
+from .models import (
+    Counts,
+    Event,
+    Feed,
+    FetchRecord,
+    IncomingItem,
+    IngestResult,
+    ItemDetail,
+    ItemRow,
+    Page,
+    SavedSearch,
+    Topic,
+    UndoResult,
+)
+from .sources import FeedUpdate
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guard(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn stray sqlite3 errors into StoreError: callers catch one family."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise db.translate(exc) from exc
+
+    return wrapper
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike[str], actor: str = "analyst"):
+        self.path = path
+        self.actor = actor
+        self._pool = db.ConnectionPool(path)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._pool.get()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def now() -> str:
+        return clock.instant()
+
+    # ---- feeds ----------------------------------------------------------------
+
+    @_guard
+    def add_feed(self, url: str, title: str | None = None) -> Feed:
+        return sources.add(self.conn, url, title, self.now(), self.actor)
+
+    @_guard
+    def feed(self, feed_id: int) -> Feed:
+        return sources.get(self.conn, feed_id)
+
+    @_guard
+    def feeds(self) -> list[Feed]:
+        return sources.list_all(self.conn)
+
+    @_guard
+    def remove_feed(self, feed_id: int, purge: bool = False) -> tuple[int, int]:
+        return sources.remove(self.conn, feed_id, purge, self.now(), self.actor)
+
+    @_guard
+    def due_feeds(self, now: str | None = None, everything: bool = False) -> list[Feed]:
+        return sources.due(self.conn, now or self.now(), everything)
+
+    @_guard
+    def record_fetch(self, record: FetchRecord, update: FeedUpdate) -> None:
+        sources.record_fetch(self.conn, record, update)
+
+    @_guard
+    def fetch_log(self, feed_id: int, limit: int = 20) -> list[FetchRecord]:
+        return sources.fetch_log(self.conn, feed_id, limit)
+
+    @_guard
+    def ingest(
+        self, feed_id: int, incoming: Sequence[IncomingItem], now: str | None = None
+    ) -> IngestResult:
+        return ingest.ingest(self.conn, feed_id, incoming, now or self.now())
+
+    # ---- reading items --------------------------------------------------------
+
+    @_guard
+    def item_ids(self, query: str = "", today: dt.date | None = None) -> list[int]:
+        return items.ids(self.conn, query, today)
+
+    @_guard
+    def rows(self, item_ids: Sequence[int]) -> list[ItemRow]:
+        return items.rows_by_ids(self.conn, item_ids)
+
+    @_guard
+    def page(
+        self, query: str = "", cursor: tuple[str, int] | None = None, limit: int = 200,
+        today: dt.date | None = None,
+    ) -> Page:
+        return items.page(self.conn, query, cursor, limit, today)
+
+    @_guard
+    def item(self, item_id: int) -> ItemDetail:
+        return items.detail(self.conn, item_id)
+
+    @_guard
+    def counts(self, today: dt.date | None = None) -> Counts:
+        return items.counts(self.conn, today)
+
+    @_guard
+    def check_query(self, query: str) -> None:
+        """Raise QueryError when ``query`` does not parse."""
+        items.compile_for(self.conn, query)
+
+    # ---- topics ---------------------------------------------------------------
+
+    @_guard
+    def topics(self) -> list[Topic]:
+        return analyst.topics(self.conn)
+
+    @_guard
+    def topic(self, name: str) -> Topic:
+        return analyst.find_topic(self.conn, name)
+
+    @_guard
+    def add_topic(self, name: str, description: str = "") -> Topic:
+        return analyst.add_topic(self.conn, name, description, self.now(), self.actor)
+
+    @_guard
+    def rename_topic(self, old: str, new: str) -> Topic:
+        return analyst.rename_topic(self.conn, old, new, self.now(), self.actor)
+
+    @_guard
+    def remove_topic(self, name: str, force: bool = False) -> int:
+        return analyst.remove_topic(self.conn, name, force, self.now(), self.actor)
+
+    # ---- analyst actions on items (each returns its batch id) -----------------
+
+    def _bulk(self, item_ids: Sequence[int], action: str, apply) -> str:
+        try:
+            batch, _ = analyst.bulk(self.conn, item_ids, action, self.actor, self.now(), apply)
+        except sqlite3.Error as exc:
+            raise db.translate(exc) from exc
+        return batch
+
+    def tag(self, item_ids: Sequence[int], topic: str, state: str = "confirmed") -> str:
+        """Put ``topic`` on items as confirmed, suggested or rejected."""
+        if state not in analyst.TOPIC_STATES:
+            raise StoreError(f"unknown topic state {state!r}")
+        t = self.topic(topic)
+        return self._bulk(item_ids, f"tag_{state}",
+                          lambda j, i: analyst.set_topic(j, i, t, state))
+
+    def untag(self, item_ids: Sequence[int], topic: str) -> str:
+        t = self.topic(topic)
+        return self._bulk(item_ids, "untag", lambda j, i: analyst.unset_topic(j, i, t))
+
+    def mark_read(self, item_ids: Sequence[int], read: bool = True) -> str:
+        return self._bulk(item_ids, "read" if read else "unread",
+                          lambda j, i: analyst.set_read(j, i, read))
+
+    def set_status(self, item_ids: Sequence[int], status: str) -> str:
+        if status not in analyst.STATUSES:
+            raise StoreError(f"unknown status {status!r}")
+        return self._bulk(item_ids, status, lambda j, i: analyst.set_status(j, i, status))
+
+    def set_followup(
+        self, item_ids: Sequence[int], due: dt.date | None = None, note: str | None = None
+    ) -> str:
+        due_s = due.isoformat() if due else None
+        return self._bulk(item_ids, "followup",
+                          lambda j, i: analyst.set_followup(j, i, due_s, note))
+
+    def finish_followup(self, item_ids: Sequence[int], clear: bool = False) -> str:
+        return self._bulk(item_ids, "followup_clear" if clear else "followup_done",
+                          lambda j, i: analyst.finish_followup(j, i, clear))
+
+    @_guard
+    def undo(self) -> UndoResult:
+        with db.write(self.conn):
+            return journal.undo_last(self.conn, self.actor, self.now())
+
+    @_guard
+    def events(self, limit: int = 50, item_id: int | None = None) -> list[Event]:
+        where, params = ("WHERE item_id = ?", [item_id]) if item_id is not None else ("", [])
+        rows = self.conn.execute(
+            f"SELECT id, at, actor, action, item_id, detail, batch_id FROM events {where}"  # noqa: S608
+            " ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [Event(**dict(r)) for r in rows]
+
+    # ---- saved searches ---------------------------------------------------------
+
+    @_guard
+    def saved_searches(self) -> list[SavedSearch]:
+        return analyst.saved_searches(self.conn)
+
+    @_guard
+    def save_search(self, name: str, query: str) -> SavedSearch:
+        self.check_query(query)
+        return analyst.save_search(self.conn, name, query, self.now(), self.actor)
+
+    @_guard
+    def delete_search(self, name: str) -> None:
+        analyst.delete_search(self.conn, name, self.now(), self.actor)

@@ -1,0 +1,139 @@
+"""Connections and transactions.
+
+One connection per thread, configured once: WAL, ``busy_timeout``, foreign keys,
+``isolation_level=None`` (we issue ``BEGIN`` ourselves). Writes take
+``BEGIN IMMEDIATE`` so that a read-then-write never fails with "database is
+locked" when another process committed in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import clock
+from .errors import DatabaseUnavailable, StoreError
+from .migrations import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+# How long a writer keeps retrying BEGIN IMMEDIATE/COMMIT past busy_timeout.
+LOCK_PATIENCE_S = 60.0
+
+
+def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(
+            os.fspath(path),
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,  # never shared; closed from any thread,
+        )
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal" and str(path) != ":memory:":
+            raise DatabaseUnavailable(f"{path}: cannot switch to WAL (journal mode {mode})")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseUnavailable(f"{path} is not a usable SQLite file: {exc}") from None
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+@contextlib.contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolling back on error.
+
+    Busy errors past ``busy_timeout`` are retried for a while, never shown to
+    the caller as "database is locked" unless the file stays locked for a minute.
+    """
+    deadline = time.monotonic() + LOCK_PATIENCE_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise DatabaseUnavailable(f"the file stays locked: {exc}") from None
+            time.sleep(0.05)
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    while True:
+        try:
+            conn.execute("COMMIT")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                conn.execute("ROLLBACK")
+                raise DatabaseUnavailable(f"cannot commit: {exc}") from None
+            time.sleep(0.05)
+
+
+class ConnectionPool:
+    """One connection per thread on one file, each migrated-and-configured once."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path) if str(path) != ":memory:" else path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        conn = self.get()
+        self._ensure_schema(conn)
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if isinstance(self.path, Path) and self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = open_connection(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _ensure_schema(self, conn: sqlite3.Connection) -> None:
+        from .migrations import SCHEMA_VERSION
+
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseUnavailable(f"{self.path} is not a usable SQLite file: {exc}") from None
+        if current == SCHEMA_VERSION:
+            return
+        try:
+            with write(conn):
+                migrate(conn, clock.instant())
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseUnavailable(f"cannot prepare {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+
+def translate(exc: sqlite3.Error) -> StoreError:
+    """Turn an unexpected sqlite3 error into the store's own error."""
+    if _is_busy(exc):
+        return DatabaseUnavailable(str(exc))
+    return StoreError(f"database error: {exc}")
