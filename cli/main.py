@@ -1,0 +1,77 @@
+"""The ``triage`` command: parse arguments, call into the layers, print, exit.
+
+Thin on purpose. Textual is imported only by the commands that open the TUI.
+Every command exits non-zero on bad input with a one-line reason, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from store.errors import StoreError
+
+from . import analyst_cmds, common, feed_cmds, tui_cmds
+
+EPILOG = """\
+Queries use triage's query language, e.g. triage items -- +labor is:unread '@7d'.
+The file is chosen by --db, else $TRIAGE_DB, else the default in your data folder.
+Run 'triage COMMAND --help' for a command's options."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports errors on one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"triage: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> Parser:
+    db_parent = argparse.ArgumentParser(add_help=False)
+    db_parent.add_argument(
+        "--db", metavar="PATH", default=argparse.SUPPRESS,
+        help="the SQLite file (default: $TRIAGE_DB or the user data folder)",
+    )
+    parser = Parser(
+        prog="triage",
+        description="A terminal desk for analysts: poll feeds into SQLite, triage at the keyboard.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[db_parent],
+    )
+    parser.add_argument("--version", action="version", version=f"triage {common.version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in (tui_cmds, feed_cmds, analyst_cmds):
+        module.add_parsers(sub, [db_parent])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        args.func = tui_cmds.run_tui
+    ctx = common.Context(db=getattr(args, "db", None) or os.environ.get("TRIAGE_DB"))
+    try:
+        code = args.func(args, ctx)
+    except StoreError as exc:
+        common.fail(str(exc))
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        # `triage items | head`: the reader went away; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    finally:
+        ctx.close()
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
