@@ -13,15 +13,11 @@ from . import db
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Journal, new_batch_id
 from .models import SavedSearch, Topic
+from .query import topic_key
 
 CHUNK = 500
 STATUSES = ("new", "triaged", "archived")
 TOPIC_STATES = ("suggested", "confirmed", "rejected")
-
-
-def topic_key(name: str) -> str:
-    """How topic names compare: case-insensitive, '-', '_' and spaces alike."""
-    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
 
 
 def _clean_name(name: str) -> str:
