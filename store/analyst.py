@@ -168,25 +168,31 @@ def unset_topic(journal: Journal, item_id: int, topic: Topic) -> None:
 
 
 def set_read(journal: Journal, item_id: int, read: bool) -> None:
-    journal.change(
-        "item_state", {"item_id": item_id},
-        "INSERT INTO item_state(item_id, read_at) VALUES (?, ?)"
-        " ON CONFLICT(item_id) DO UPDATE SET read_at = excluded.read_at"
-        " WHERE (item_state.read_at IS NULL) != (excluded.read_at IS NULL)",
-        (item_id, journal.at if read else None), item_id=item_id, read=read,
+    # No row means unread: marking unread only ever updates, never creates a row.
+    sql, params = (
+        ("INSERT INTO item_state(item_id, read_at) VALUES (?, ?)"
+         " ON CONFLICT(item_id) DO UPDATE SET read_at = excluded.read_at"
+         " WHERE item_state.read_at IS NULL", (item_id, journal.at)) if read else
+        ("UPDATE item_state SET read_at = NULL WHERE item_id = ? AND read_at IS NOT NULL",
+         (item_id,))
     )
+    journal.change("item_state", {"item_id": item_id}, sql, params, item_id=item_id, read=read)
 
 
 def set_status(journal: Journal, item_id: int, status: str) -> None:
     if status not in STATUSES:
         raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
-    journal.change(
-        "item_state", {"item_id": item_id},
-        "INSERT INTO item_state(item_id, status, status_at) VALUES (?, ?, ?)"
-        " ON CONFLICT(item_id) DO UPDATE SET status = excluded.status,"
-        " status_at = excluded.status_at WHERE item_state.status != excluded.status",
-        (item_id, status, journal.at), item_id=item_id, status=status,
+    # No row means new: setting 'new' only ever updates, never creates a row.
+    sql, params = (
+        ("UPDATE item_state SET status = 'new', status_at = ? WHERE item_id = ?"
+         " AND status != 'new'", (journal.at, item_id)) if status == "new" else
+        ("INSERT INTO item_state(item_id, status, status_at) VALUES (?, ?, ?)"
+         " ON CONFLICT(item_id) DO UPDATE SET status = excluded.status,"
+         " status_at = excluded.status_at WHERE item_state.status != excluded.status",
+         (item_id, status, journal.at))
     )
+    journal.change("item_state", {"item_id": item_id}, sql, params, item_id=item_id,
+                   status=status)
 
 
 def _open_followup(conn: sqlite3.Connection, item_id: int) -> int | None:

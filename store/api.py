@@ -134,6 +134,18 @@ class Store:
         return items.counts(self.conn, today)
 
     @_guard
+    def change_token(self) -> tuple:
+        """A cheap fingerprint of the file (about 1 ms at 100k items) for front ends that
+        watch for changes: it moves when items arrive, change upstream or go, when an
+        analyst action lands (``events``), and when feeds are fetched, added or removed."""
+        return tuple(self.conn.execute(
+            "SELECT (SELECT max(id) FROM items), (SELECT count(*) FROM items),"
+            " (SELECT max(id) FROM item_revisions), (SELECT max(id) FROM events),"
+            " (SELECT max(id) FROM fetch_log), (SELECT max(id) FROM feeds),"
+            " (SELECT count(*) FROM feeds)"
+        ).fetchone())
+
+    @_guard
     def check_query(self, query: str) -> None:
         """Raise QueryError when ``query`` does not parse."""
         items.compile_for(self.conn, query)

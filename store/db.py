@@ -37,13 +37,18 @@ def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise DatabaseUnavailable(f"cannot open {path}: {exc}") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        # Switching a fresh file to WAL can report "locked" at once, without waiting
+        # for busy_timeout, while another process is setting the same file up.
+        mode = _patiently(conn, "PRAGMA journal_mode = WAL")[0]
         if str(mode).lower() != "wal" and str(path) != ":memory:":
+            conn.close()
             raise DatabaseUnavailable(f"{path}: cannot switch to WAL (journal mode {mode})")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if _is_busy(exc):
+            raise DatabaseUnavailable(f"{path} stays locked: {exc}") from None
         raise DatabaseUnavailable(f"{path} is not a usable SQLite file: {exc}") from None
     conn.row_factory = sqlite3.Row
     return conn
@@ -52,6 +57,18 @@ def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
 def _is_busy(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _patiently(conn: sqlite3.Connection, sql: str) -> sqlite3.Row:
+    """Run one statement, retrying busy errors that SQLite reports without waiting."""
+    deadline = time.monotonic() + LOCK_PATIENCE_S
+    while True:
+        try:
+            return conn.execute(sql).fetchone()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextlib.contextmanager
@@ -86,6 +103,23 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every SELECT inside sees the same committed state.
+
+    Without it each statement sees the file as it is when it runs, so figures read
+    by several statements (sidebar counts) disagree while the poller commits.
+    """
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")  # read-only: nothing to write, never busy
+
+
 class ConnectionPool:
     """One connection per thread on one file, each migrated-and-configured once."""
 
@@ -112,7 +146,7 @@ class ConnectionPool:
         from .migrations import SCHEMA_VERSION
 
         try:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            current = _patiently(conn, "PRAGMA user_version")[0]
         except sqlite3.DatabaseError as exc:
             raise DatabaseUnavailable(f"{self.path} is not a usable SQLite file: {exc}") from None
         if current == SCHEMA_VERSION:

@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 
-from . import clock
+from . import clock, db
 from .errors import NotFound, QueryError
 from .models import Counts, Followup, ItemDetail, ItemRow, ItemTopic, Page, Revision
 from .query import Compiled, compile_query
@@ -153,7 +153,13 @@ def detail(conn: sqlite3.Connection, item_id: int) -> ItemDetail:
 
 
 def counts(conn: sqlite3.Connection, today: dt.date | None = None) -> Counts:
-    """Sidebar counts. Untriaged = all minus items whose state row says otherwise."""
+    """Sidebar counts, all from one snapshot of the file."""
+    with db.read(conn):
+        return _counts(conn, today)
+
+
+def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
+    """Untriaged = all minus items whose state row says otherwise."""
     today_s = (today or clock.local_today()).isoformat()
     total = conn.execute("SELECT count(*) FROM items").fetchone()[0]
     handled = conn.execute("SELECT count(*) FROM item_state WHERE status != 'new'").fetchone()[0]

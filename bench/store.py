@@ -1,0 +1,125 @@
+"""The store's budget at 100k items (DESIGN.md, "Budget").
+
+    python -m bench.store [--items 100000] [--ingest-items N] [--runs 30]
+
+- ingest: ``Store.ingest`` of ready-made ``IncomingItem`` batches (feed-sized, as a poll
+  delivers them) into a fresh file; only the ``ingest`` calls are timed, not the making
+  of the items (that is parsing's cost, measured elsewhere). Target >= 5,000 items/s.
+- a filtered page of 200, a feed page, full-text pages (a word, a phrase) and the
+  sidebar's ``Store.counts()``, on a generated file (cached under ``.bench/``): median
+  and p95 over ``--runs`` runs after one warm-up. Target <= 20 ms median each.
+- the file's size per item.
+
+Prints PASS/FAIL per targeted line and exits 1 when any target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from store import Store
+
+from . import generate
+
+INGEST_TARGET = 5_000  # items/s
+QUERY_TARGET_MS = 20.0
+
+
+def _size(path: Path) -> int:
+    return sum(os.path.getsize(p) for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def measure_ingest(n_items: int, seed: int = 1) -> tuple[float, int, float]:
+    """(items/s, items, seconds inside Store.ingest) for a fresh file of ``n_items``."""
+    path = generate.CACHE / f"ingest-{n_items}.db"
+    generate.CACHE.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    done = [0, 0.0]
+
+    def tally(count: int, seconds: float) -> None:
+        done[0] += count
+        done[1] += seconds
+
+    try:
+        generate.build(path, n_items, seed, analyst=False, on_ingest=tally)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return done[0] / done[1], done[0], done[1]
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(median, p95) in milliseconds over ``runs`` runs after one warm-up."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+    return statistics.median(samples), p95
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=generate.DEFAULT_N,
+                        help="items in the file the queries run on (default 100,000)")
+    parser.add_argument("--ingest-items", type=int, default=None,
+                        help="items to ingest into a fresh file (default: --items)")
+    parser.add_argument("--runs", type=int, default=30, help="runs per query (at least 20)")
+    parser.add_argument("--skip-ingest", action="store_true")
+    args = parser.parse_args(argv)
+    runs = max(20, args.runs)
+    failed = False
+
+    def verdict(ok: bool) -> str:
+        nonlocal failed
+        failed |= not ok
+        return "PASS" if ok else "FAIL"
+
+    print(f"store benchmark: {args.items:,} items, {runs} runs per query")
+    if not args.skip_ingest:
+        n = args.ingest_items or args.items
+        rate, count, seconds = measure_ingest(n)
+        print(f"{verdict(rate >= INGEST_TARGET)}  ingest {count:,} items in feed-sized batches:"
+              f" {rate:,.0f} items/s ({seconds:.1f} s in Store.ingest)"
+              f"   target >= {INGEST_TARGET:,} items/s")
+
+    began = time.perf_counter()
+    path = generate.ensure(None, args.items)
+    print(f"      file {path.relative_to(generate.ROOT)}"
+          f" (ready in {time.perf_counter() - began:.1f} s)")
+    with Store(path, actor="bench") as store:
+        feed = next(f for f in store.feeds() if f.title == generate.FEED_NAMES[1])
+        cases: list[tuple[str, Callable[[], object], bool]] = [
+            ("page, no filter", lambda: store.page(""), False),
+            ("page '+labor is:unread'", lambda: store.page("+labor is:unread"), True),
+            (f"page 'feed:\"{feed.title}\"'", lambda: store.page(f'feed:"{feed.title}"'), True),
+            ("page 'feed:Meduza is:unread'", lambda: store.page("feed:Meduza is:unread"), False),
+            ("FTS page 'drone'", lambda: store.page("drone"), True),
+            ("FTS page '\"shadow fleet\"' (phrase)", lambda: store.page('"shadow fleet"'), True),
+            ("FTS page 'санкции'", lambda: store.page("санкции"), False),
+            ("FTS page 'zzzqqq' (no match)", lambda: store.page("zzzqqq"), False),
+            ("counts() for the sidebar", store.counts, True),
+        ]
+        for label, fn, targeted in cases:
+            median, p95 = timed(fn, runs)
+            head = verdict(median <= QUERY_TARGET_MS) if targeted else "    "
+            tail = f"   target <= {QUERY_TARGET_MS:.0f} ms median" if targeted else ""
+            print(f"{head}  {label:40s} median {median:6.2f} ms   p95 {p95:6.2f} ms{tail}")
+        total = store.counts().all
+    size = _size(path)
+    print(f"      file size {size / 1e6:,.0f} MB: {size / total:,.0f} bytes per item")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
