@@ -89,6 +89,8 @@ def _attrs(el: etree._Element) -> dict[str, str]:
 
 def text_of(el: etree._Element) -> str:
     """The text of an element that should hold only text (markup means: decline)."""
+    if not len(el):  # no children at all (the common case): its text is all there is
+        return (el.text or "").strip()
     for child in el:
         if isinstance(child.tag, str):
             raise FastPathDeclined(f"markup inside <{element_name(el)}>")

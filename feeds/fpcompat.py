@@ -12,6 +12,7 @@ import html.entities
 import re
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
@@ -44,7 +45,17 @@ _ACCEPTABLE = _HTMLSanitizer.acceptable_elements
 _C1 = re.compile("[\x80-\x9f]")
 
 
+_CACHED_LEN = 2_048  # longer arguments are not cached: a cache must not pin big strings
+
+
 def urljoin(base: str, uri: str) -> str:
+    if len(base or "") + len(uri or "") <= _CACHED_LEN:
+        return _cached_urljoin(base, uri)
+    return _urljoin(base, uri)
+
+
+@lru_cache(maxsize=512)  # pure; an RSS guid often repeats the link it follows
+def _cached_urljoin(base: str, uri: str) -> str:
     return _urljoin(base, uri)
 
 
@@ -93,6 +104,17 @@ def parse_date(value: str | None) -> datetime | None:
     """A date the way feedparser reads it (RFC 822, W3DTF, ISO 8601 and a few more)."""
     if not value:
         return None
+    if len(value) <= _CACHED_LEN:
+        return _cached_parse_date(value)
+    return _parse_date_uncached(value)
+
+
+@lru_cache(maxsize=512)  # pure, and the result is immutable; Atom repeats dates
+def _cached_parse_date(value: str) -> datetime | None:
+    return _parse_date_uncached(value)
+
+
+def _parse_date_uncached(value: str) -> datetime | None:
     try:
         return struct_to_datetime(_parse_date(value))
     except (ValueError, OverflowError, TypeError, IndexError):

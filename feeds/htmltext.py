@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from contextvars import ContextVar
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -84,6 +85,17 @@ def _cleaner() -> nh3.Cleaner:
 
 
 def is_http_url(url: str) -> bool:
+    if len(url) <= 2_048:  # the same feed URL and bases come back for every entry
+        return _cached_is_http_url(url)
+    return _is_http_url(url)
+
+
+@lru_cache(maxsize=1024)
+def _cached_is_http_url(url: str) -> bool:
+    return _is_http_url(url)
+
+
+def _is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -140,6 +152,10 @@ def _collect(node: LexborNode, out: list[Token], *, in_pre: bool) -> None:
 
 def _collapse(text: str) -> str:
     """Whitespace runs (any Unicode space, NBSP too) become one space; ends are kept."""
+    # Every whitespace character but the plain space is unprintable (Cc or Z*): in a
+    # printable text without double spaces there is nothing to collapse (the common case).
+    if "  " not in text and text.isprintable():
+        return text
     inner = " ".join(text.split())
     if not inner:
         return " " if text else ""
@@ -179,5 +195,7 @@ def _render(tokens: list[Token]) -> str:
             newlines = min(newlines + 1, 2)
         else:
             newlines = max(newlines, token)
-    lines = [line.rstrip() for line in "".join(parts).split("\n")]
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    text = "\n".join([line.rstrip() for line in "".join(parts).split("\n")])
+    if "\n\n\n" in text:  # a substring test is much cheaper than the regex scan
+        text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()

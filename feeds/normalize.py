@@ -29,7 +29,7 @@ from urllib.parse import urljoin
 
 from store.clock import instant
 from store.models import IncomingItem
-from store.text import clean_line, clean_text
+from store.text import clean_text
 
 from .htmltext import html_to_text, is_http_url, sanitize_html
 from .model import ParsedEntry, ParsedFeed
@@ -66,24 +66,45 @@ def normalize(feed: ParsedFeed, *, feed_url: str, now: datetime) -> list[Incomin
     return items
 
 
+def _clean(value: str | None) -> str:
+    """:func:`clean_text` for str, without its passes when there is nothing to clean."""
+    if not value:
+        return ""
+    # Every character clean_text removes or rewrites (C0 but \t \n, \r, DEL, C1, lone
+    # surrogates) is unprintable; with \t and \n set aside, a printable string is clean.
+    if value.replace("\n", "").replace("\t", "").isprintable():
+        return value
+    return clean_text(value)
+
+
+def _clean_line(value: str | None) -> str:
+    """:func:`clean_line`, by way of :func:`_clean`."""
+    if not value:
+        return ""
+    if value.isprintable() and "  " not in value and value[0] != " " and value[-1] != " ":
+        return value  # clean, and no whitespace but single inner spaces: nothing to do
+    return " ".join(_clean(value).split())
+
+
 def normalize_entry(entry: ParsedEntry, *, feed_url: str, now: datetime) -> IncomingItem:
     url = absolute_http_url(entry.link, feed_url)
     source_html = entry.content_html or entry.summary_html
     base = next((b for b in (entry.base, url, feed_url) if b and is_http_url(b)), None)
-    content_html = clean_text(sanitize_html(source_html[:MAX_HTML_IN], base)) if source_html else ""
-    content_text = clean_text(html_to_text(content_html))[:MAX_TEXT] if content_html else ""
+    content_html = _clean(sanitize_html(source_html[:MAX_HTML_IN], base)) if source_html else ""
+    content_text = _clean(html_to_text(content_html))[:MAX_TEXT] if content_html else ""
     summary = _summary(entry, content_text)
     own_title = clean_title(entry.title, is_html=entry.title_is_html)
     title = own_title or derived_title(content_text)
-    published = to_instant(entry.published, now) or to_instant(entry.updated, now)
+    updated = to_instant(entry.updated, now)
+    published = to_instant(entry.published, now) or updated
     content_hash = hashlib.sha256(f"{title}\n{url or ''}\n{content_text}".encode()).hexdigest()
     return IncomingItem(
         guid_key=guid_key(entry, own_title, published),
         url=url,
         title=title,
-        author=clean_line(entry.author)[:MAX_AUTHOR] or None,
+        author=_clean_line(entry.author)[:MAX_AUTHOR] or None,
         published_at=published,
-        updated_at=to_instant(entry.updated, now),
+        updated_at=updated,
         summary=summary,
         content_html=content_html or None,
         content_text=content_text,
@@ -99,14 +120,14 @@ def _summary(entry: ParsedEntry, content_text: str) -> str | None:
         return None
     # Text only, so no sanitizing pass: the converter keeps text nodes, never markup,
     # and skips script/style content.
-    text = clean_line(html_to_text(entry.summary_html[: MAX_SUMMARY * 8]))[:MAX_SUMMARY]
-    if not text or clean_line(content_text[: len(text) * 2]).startswith(text[:200]):
+    text = _clean_line(html_to_text(entry.summary_html[: MAX_SUMMARY * 8]))[:MAX_SUMMARY]
+    if not text or _clean_line(content_text[: len(text) * 2]).startswith(text[:200]):
         return None
     return text
 
 
 def guid_key(entry: ParsedEntry, title: str, published: str | None) -> str:
-    key = clean_line(entry.id) or clean_line(entry.link)
+    key = _clean_line(entry.id) or _clean_line(entry.link)
     if not key:
         key = "sha256:" + hashlib.sha256(f"{title}\n{published or ''}".encode()).hexdigest()
     if len(key) > MAX_KEY:
@@ -118,12 +139,12 @@ def clean_title(raw: str | None, *, is_html: bool) -> str:
     if not raw:
         return ""
     text = html_to_text(raw[: MAX_TITLE * 8]) if is_html else raw
-    return clean_line(text)[:MAX_TITLE]
+    return _clean_line(text)[:MAX_TITLE]
 
 
 def derived_title(text: str) -> str:
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
-    line = clean_line(line.removeprefix("- "))
+    line = _clean_line(line.removeprefix("- "))
     if len(line) <= MAX_DERIVED_TITLE:
         return line
     cut = line[:MAX_DERIVED_TITLE].rsplit(" ", 1)[0] or line[:MAX_DERIVED_TITLE]
@@ -146,7 +167,7 @@ def absolute_http_url(link: str | None, base: str | None) -> str | None:
     """``link`` made absolute against ``base``; only http(s) URLs with a host survive."""
     if not link:
         return None
-    link = "".join(clean_text(link).split("\n")).strip().replace(" ", "%20").replace("\t", "")
+    link = "".join(_clean(link).split("\n")).strip().replace(" ", "%20").replace("\t", "")
     if not link:
         return None
     try:

@@ -21,8 +21,9 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from store.models import IncomingItem
@@ -65,6 +66,34 @@ def parse_and_normalize(
     )
 
 
+# On the wire a ParseOutcome is a plain tuple and each item a tuple of its fields:
+# cheaper to pickle and unpickle than frozen dataclasses (no __getstate__/__setstate__).
+_ITEM_FIELDS = attrgetter(*(f.name for f in fields(IncomingItem)))
+
+
+def _to_wire(outcome: ParseOutcome) -> tuple:
+    return (
+        outcome.title,
+        outcome.site_url,
+        outcome.ttl_minutes,
+        tuple(map(_ITEM_FIELDS, outcome.items)),
+        outcome.parser,
+        outcome.warnings,
+    )
+
+
+def _from_wire(wire: tuple) -> ParseOutcome:
+    title, site_url, ttl_minutes, items, parser, warnings = wire
+    return ParseOutcome(
+        title=title,
+        site_url=site_url,
+        ttl_minutes=ttl_minutes,
+        items=tuple(IncomingItem(*item) for item in items),
+        parser=parser,
+        warnings=warnings,
+    )
+
+
 # ---- the worker process ---------------------------------------------------------
 
 
@@ -99,7 +128,7 @@ def _handle(request: tuple) -> tuple[str, Any]:
     body, headers, feed_url, now = request
     try:
         _test_hooks(headers)
-        return "ok", parse_and_normalize(body, headers, feed_url, now)
+        return "ok", _to_wire(parse_and_normalize(body, headers, feed_url, now))
     except ParseError as exc:
         return "parse_error", str(exc)
     except MemoryError:
@@ -236,7 +265,7 @@ class ParserPool:
         finally:
             idle.put_nowait(worker)
         if kind == "ok":
-            return payload
+            return _from_wire(payload)
         if kind == "error":
             raise ParseError(f"parser failed: {payload}")
         raise ParseError(payload)
