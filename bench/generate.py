@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from store import Store
+from store import Store, StoreError
 from store.migrations import SCHEMA_VERSION
 from store.models import IncomingItem
 
@@ -207,12 +207,12 @@ def batches(
 def build(
     path: str | os.PathLike[str], n_items: int, seed: int = 1, *,
     analyst: bool = True, today: dt.date | None = None,
-    on_ingest: Callable[[int, float], None] | None = None,
+    on_ingest: Callable[[list[IncomingItem], float], None] | None = None,
 ) -> None:
     """Build the file at ``path`` (which must not exist yet).
 
-    ``on_ingest(items, seconds)`` is told about every ``Store.ingest`` call, so a
-    benchmark can time ingest alone, without the text generation around it.
+    ``on_ingest(items, seconds)`` is told about every ``Store.ingest`` call (the batch and
+    the time it took), so a benchmark can time ingest alone, without the text generation.
     """
     today = today or dt.date.today()
     with Store(path, actor="bench") as store:
@@ -222,7 +222,7 @@ def build(
             began = time.perf_counter()
             store.ingest(feed_ids[feed], items, now=now)
             if on_ingest:
-                on_ingest(len(items), time.perf_counter() - began)
+                on_ingest(items, time.perf_counter() - began)
         if analyst:
             _analyst_work(store, random.Random(seed + 2), today)
 
@@ -272,12 +272,16 @@ def ensure(path: str | os.PathLike[str] | None = None, n: int = DEFAULT_N,
            seed: int = 1) -> Path:
     """A generated file of ``n`` items: the cached one when it fits, else a new one."""
     path = Path(path) if path is not None else CACHE / f"items-{n}-seed{seed}.db"
-    if not _fits(path, n, seed):
+    found = _fits(path, n, seed)
+    if found is not None and found < SCHEMA_VERSION:
+        found = _upgrade(path, found)
+    if found != SCHEMA_VERSION:
         generate(path, n, seed)
     return path
 
 
-def _fits(path: Path, n: int, seed: int) -> bool:
+def _fits(path: Path, n: int, seed: int) -> int | None:
+    """The schema version of a cached file that has the right items, else None."""
     try:
         meta = json.loads(_meta(path).read_text())
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -287,9 +291,23 @@ def _fits(path: Path, n: int, seed: int) -> bool:
         finally:
             conn.close()
     except (OSError, ValueError, sqlite3.Error):
-        return False
-    return (count == n and version == SCHEMA_VERSION and meta.get("seed") == seed
+        return None
+    fits = (count == n and 1 <= version <= SCHEMA_VERSION and meta.get("seed") == seed
             and meta.get("generator") == GENERATOR_VERSION)
+    return version if fits else None
+
+
+def _upgrade(path: Path, version: int) -> int | None:
+    """Bring a cached file of an older schema up to date the way triage does: by opening
+    it (the migrations run, the data stays). None when that fails (then it is rebuilt)."""
+    try:
+        with Store(path, actor="bench") as store:
+            version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+        meta = json.loads(_meta(path).read_text())
+        _meta(path).write_text(json.dumps({**meta, "schema": version}))
+    except (OSError, ValueError, StoreError):
+        return None
+    return version
 
 
 def _meta(path: Path) -> Path:

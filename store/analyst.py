@@ -202,7 +202,13 @@ def _open_followup(conn: sqlite3.Connection, item_id: int) -> int | None:
     return row[0] if row else None
 
 
-def set_followup(journal: Journal, item_id: int, due: str | None, note: str | None) -> None:
+def set_followup(
+    journal: Journal, item_id: int, due: str | None, note: str | None, clear_due: bool = False
+) -> None:
+    """Open a follow-up, or change the open one. ``None`` leaves the due date or the note
+    as it is; ``clear_due`` removes the due date (a new follow-up starts without one)."""
+    if clear_due and due is not None:
+        raise InvalidInput("give a due date or clear it, not both")
     open_id = _open_followup(journal.conn, item_id)
     if open_id is None:
         cur = journal.conn.execute(
@@ -214,10 +220,12 @@ def set_followup(journal: Journal, item_id: int, due: str | None, note: str | No
         journal.record("followups", {"id": cur.lastrowid}, None, row, item_id=item_id,
                        due=due, note=note)
         return
+    extra = {"clear_due": True} if clear_due else {}
     journal.change(
         "followups", {"id": open_id},
-        "UPDATE followups SET due = ?, note = coalesce(?, note) WHERE id = ?",
-        (due, note, open_id), item_id=item_id, due=due, note=note,
+        "UPDATE followups SET due = CASE WHEN ? THEN NULL ELSE coalesce(?, due) END,"
+        " note = coalesce(?, note) WHERE id = ?",
+        (int(clear_due), due, note, open_id), item_id=item_id, due=due, note=note, **extra,
     )
 
 

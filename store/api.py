@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar
 
 from . import analyst, clock, db, ingest, items, journal, sources
-from .errors import StoreError
+from .errors import InvalidInput, StoreError
 from .models import (
     Counts,
     Event,
@@ -203,11 +203,17 @@ class Store:
         return self._bulk(item_ids, status, lambda j, i: analyst.set_status(j, i, status))
 
     def set_followup(
-        self, item_ids: Sequence[int], due: dt.date | None = None, note: str | None = None
+        self, item_ids: Sequence[int], due: dt.date | None = None, note: str | None = None,
+        *, clear_due: bool = False,
     ) -> str:
+        """Open a follow-up on each item, or change the open one. ``due=None`` and
+        ``note=None`` leave the open follow-up's date and note as they are;
+        ``clear_due=True`` removes the date (and cannot be given with a ``due``)."""
+        if clear_due and due is not None:
+            raise InvalidInput("give a due date or clear it, not both")
         due_s = due.isoformat() if due else None
         return self._bulk(item_ids, "followup",
-                          lambda j, i: analyst.set_followup(j, i, due_s, note))
+                          lambda j, i: analyst.set_followup(j, i, due_s, note, clear_due))
 
     def finish_followup(self, item_ids: Sequence[int], clear: bool = False) -> str:
         return self._bulk(item_ids, "followup_clear" if clear else "followup_done",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import clock
-from .errors import DatabaseUnavailable, StoreError
+from .errors import DatabaseUnavailable, SchemaTooNew, StoreError
 from .migrations import migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -129,7 +129,11 @@ class ConnectionPool:
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         conn = self.get()
-        self._ensure_schema(conn)
+        try:
+            self._ensure_schema(conn)
+        except BaseException:
+            self.close()  # a refused file (too new, unusable) keeps no connection open
+            raise
 
     def get(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -151,6 +155,10 @@ class ConnectionPool:
             raise DatabaseUnavailable(f"{self.path} is not a usable SQLite file: {exc}") from None
         if current == SCHEMA_VERSION:
             return
+        if current > SCHEMA_VERSION:  # refuse without taking the write lock
+            raise SchemaTooNew(
+                f"this file has schema version {current}; this triage knows up to {SCHEMA_VERSION}"
+            )
         try:
             with write(conn):
                 migrate(conn, clock.instant())

@@ -113,15 +113,21 @@ def page(
 
 
 def detail(conn: sqlite3.Connection, item_id: int) -> ItemDetail:
+    """One item in full, read from one snapshot (the poller may commit in between)."""
+    with db.read(conn):
+        return _detail(conn, item_id)
+
+
+def _detail(conn: sqlite3.Connection, item_id: int) -> ItemDetail:
     rows = rows_by_ids(conn, [item_id])
-    if not rows:
-        raise NotFound(f"no item {item_id}")
     r = conn.execute(
         "SELECT i.author, i.updated_at, i.first_seen_at, i.summary, i.content_html,"
         " i.content_text, s.read_at FROM items i LEFT JOIN item_state s ON s.item_id = i.id"
         " WHERE i.id = ?",
         (item_id,),
     ).fetchone()
+    if not rows or r is None:
+        raise NotFound(f"no item {item_id}")
     topics = tuple(
         ItemTopic(**dict(t))
         for t in conn.execute(
@@ -159,11 +165,19 @@ def counts(conn: sqlite3.Connection, today: dt.date | None = None) -> Counts:
 
 
 def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
-    """Untriaged = all minus items whose state row says otherwise."""
+    """Per-feed figures come from ``feed_counts`` (kept by triggers, one row per feed;
+    feed 0 holds the items of removed feeds), the rest from small indexed tables."""
     today_s = (today or clock.local_today()).isoformat()
-    total = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-    handled = conn.execute("SELECT count(*) FROM item_state WHERE status != 'new'").fetchone()[0]
-    read = conn.execute("SELECT count(*) FROM item_state WHERE read_at IS NOT NULL").fetchone()[0]
+    total = untriaged = unread = 0
+    by_feed: dict[int, int] = {}
+    for feed_id, n_items, n_untriaged, n_unread in conn.execute(
+        "SELECT feed_id, items, untriaged, unread FROM feed_counts WHERE items > 0"
+    ):
+        total += n_items
+        untriaged += n_untriaged
+        unread += n_unread
+        if feed_id != 0:
+            by_feed[feed_id] = n_untriaged
     fu, overdue = conn.execute(
         "SELECT count(*), coalesce(sum(due < ?), 0) FROM followups WHERE done_at IS NULL",
         (today_s,),
@@ -173,13 +187,7 @@ def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
             "SELECT topic_id, count(*) FROM item_topics WHERE state != 'rejected' GROUP BY topic_id"
         ).fetchall()
     )
-    per_feed = dict(conn.execute("SELECT feed_id, count(*) FROM items GROUP BY feed_id").fetchall())
-    for feed_id, n in conn.execute(
-        "SELECT i.feed_id, count(*) FROM item_state s JOIN items i ON i.id = s.item_id"
-        " WHERE s.status != 'new' GROUP BY i.feed_id"
-    ):
-        per_feed[feed_id] = per_feed.get(feed_id, 0) - n
     return Counts(
-        untriaged=total - handled, unread=total - read, followups=fu, overdue=overdue, all=total,
-        by_topic=by_topic, by_feed={k: v for k, v in per_feed.items() if k is not None},
+        untriaged=untriaged, unread=unread, followups=fu, overdue=overdue, all=total,
+        by_topic=by_topic, by_feed=by_feed,
     )

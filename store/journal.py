@@ -92,12 +92,18 @@ class Journal:
         return True
 
 
-def _restore(conn: sqlite3.Connection, table: str, key: dict[str, Any], row: dict | None) -> None:
+def _restore(conn: sqlite3.Connection, table: str, key: dict[str, Any], row: dict | None) -> bool:
+    """Put one row back as it was; False when nothing was there to change. A row whose item
+    has gone since (a feed removed with --purge) is skipped: undo goes on with the rest."""
     cols = KEYS[table]
     if row is None:
         where = " AND ".join(f"{c} = ?" for c in cols)
-        conn.execute(f"DELETE FROM {table} WHERE {where}", [key[c] for c in cols])  # noqa: S608
-        return
+        cur = conn.execute(f"DELETE FROM {table} WHERE {where}", [key[c] for c in cols])  # noqa: S608
+        return cur.rowcount > 0
+    if row.get("item_id") is not None and conn.execute(
+        "SELECT 1 FROM items WHERE id = ?", (row["item_id"],)
+    ).fetchone() is None:
+        return False
     names = list(row)
     updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in cols)
     conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
@@ -106,6 +112,7 @@ def _restore(conn: sqlite3.Connection, table: str, key: dict[str, Any], row: dic
         f" ON CONFLICT ({', '.join(cols)}) {conflict}",
         [row[n] for n in names],
     )
+    return True
 
 
 def last_undoable_batch(conn: sqlite3.Connection) -> tuple[str, str] | None:
@@ -137,8 +144,7 @@ def undo_last(conn: sqlite3.Connection, actor: str, at: str) -> UndoResult:
         table = detail.get("table")
         if table not in KEYS:
             continue
-        _restore(conn, table, detail["key"], detail["before"])
-        count += 1
+        count += _restore(conn, table, detail["key"], detail["before"])
     journal = Journal(conn, actor, "undo", at)
     journal.record(None, None, None, None, undid=batch_id, undid_action=action, rows=count)
     return UndoResult(batch_id=batch_id, action=action, count=count)

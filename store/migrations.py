@@ -216,6 +216,96 @@ CREATE VIEW items_with_topics AS
 """
 
 
+# Version 3: per-feed counts for the sidebar, kept by triggers, so that counts() reads ~50
+# rows instead of scanning items and item_state (25 ms at 100k items; now ~1 ms).
+# ``feed_id`` 0 holds the items whose feed was removed (items.feed_id NULL). An item counts
+# as untriaged / unread while its item_state row (if any) says status 'new' / read_at NULL.
+# The item's state is looked up in item_state, never assumed, so the triggers stay right
+# whatever order rows arrive in. Deleting an item is handled BEFORE the row goes (its
+# item_state row still exists then); the item_state delete that the cascade makes next
+# finds no item and changes nothing. INSERT OR REPLACE on items or item_state would bypass
+# the delete triggers (as it already would for items_fts): the store never uses it.
+V3_FEED_COUNTS = """
+CREATE TABLE feed_counts (
+    feed_id   INTEGER PRIMARY KEY,
+    items     INTEGER NOT NULL DEFAULT 0,
+    untriaged INTEGER NOT NULL DEFAULT 0,
+    unread    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER feed_counts_item_ai AFTER INSERT ON items BEGIN
+    INSERT INTO feed_counts(feed_id, items, untriaged, unread)
+        VALUES (coalesce(new.feed_id, 0), 1,
+            NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = new.id AND status != 'new'),
+            NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = new.id AND read_at IS NOT NULL))
+        ON CONFLICT(feed_id) DO UPDATE SET items = items + 1,
+            untriaged = untriaged + excluded.untriaged, unread = unread + excluded.unread;
+END;
+CREATE TRIGGER feed_counts_item_bd BEFORE DELETE ON items BEGIN
+    UPDATE feed_counts SET items = items - 1,
+        untriaged = untriaged
+            - NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = old.id AND status != 'new'),
+        unread = unread
+            - NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = old.id AND read_at IS NOT NULL)
+        WHERE feed_id = coalesce(old.feed_id, 0);
+END;
+CREATE TRIGGER feed_counts_item_au AFTER UPDATE OF id, feed_id ON items
+WHEN old.id IS NOT new.id OR old.feed_id IS NOT new.feed_id BEGIN
+    UPDATE feed_counts SET items = items - 1,
+        untriaged = untriaged
+            - NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = old.id AND status != 'new'),
+        unread = unread
+            - NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = old.id AND read_at IS NOT NULL)
+        WHERE feed_id = coalesce(old.feed_id, 0);
+    INSERT INTO feed_counts(feed_id, items, untriaged, unread)
+        VALUES (coalesce(new.feed_id, 0), 1,
+            NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = new.id AND status != 'new'),
+            NOT EXISTS (SELECT 1 FROM item_state WHERE item_id = new.id AND read_at IS NOT NULL))
+        ON CONFLICT(feed_id) DO UPDATE SET items = items + 1,
+            untriaged = untriaged + excluded.untriaged, unread = unread + excluded.unread;
+END;
+CREATE TRIGGER feed_counts_state_ai AFTER INSERT ON item_state
+WHEN new.status != 'new' OR new.read_at IS NOT NULL BEGIN
+    UPDATE feed_counts SET untriaged = untriaged - (new.status != 'new'),
+        unread = unread - (new.read_at IS NOT NULL)
+        WHERE feed_id = (SELECT coalesce(feed_id, 0) FROM items WHERE id = new.item_id);
+END;
+CREATE TRIGGER feed_counts_state_au AFTER UPDATE ON item_state
+WHEN old.item_id IS NOT new.item_id OR (old.status != 'new') IS NOT (new.status != 'new')
+     OR (old.read_at IS NULL) IS NOT (new.read_at IS NULL) BEGIN
+    UPDATE feed_counts SET untriaged = untriaged + (old.status != 'new'),
+        unread = unread + (old.read_at IS NOT NULL)
+        WHERE feed_id = (SELECT coalesce(feed_id, 0) FROM items WHERE id = old.item_id);
+    UPDATE feed_counts SET untriaged = untriaged - (new.status != 'new'),
+        unread = unread - (new.read_at IS NOT NULL)
+        WHERE feed_id = (SELECT coalesce(feed_id, 0) FROM items WHERE id = new.item_id);
+END;
+CREATE TRIGGER feed_counts_state_ad AFTER DELETE ON item_state
+WHEN old.status != 'new' OR old.read_at IS NOT NULL BEGIN
+    UPDATE feed_counts SET untriaged = untriaged + (old.status != 'new'),
+        unread = unread + (old.read_at IS NOT NULL)
+        WHERE feed_id = (SELECT coalesce(feed_id, 0) FROM items WHERE id = old.item_id);
+END;
+CREATE TRIGGER feed_counts_feed_ad AFTER DELETE ON feeds BEGIN
+    DELETE FROM feed_counts WHERE feed_id = old.id AND items = 0;
+END;
+"""
+
+FEED_COUNTS_FILL = """
+INSERT INTO feed_counts(feed_id, items, untriaged, unread)
+SELECT coalesce(i.feed_id, 0), count(*), sum(coalesce(s.status, 'new') = 'new'),
+       sum(s.read_at IS NULL)
+FROM items i LEFT JOIN item_state s ON s.item_id = i.id
+GROUP BY coalesce(i.feed_id, 0)
+"""
+
+
+def fill_feed_counts(conn: sqlite3.Connection) -> None:
+    """Recount ``feed_counts`` from items and item_state (the migration's backfill, and a
+    repair for a file whose counts were bypassed). The caller holds a write transaction."""
+    conn.execute("DELETE FROM feed_counts")
+    conn.execute(FEED_COUNTS_FILL)
+
+
 def _v1(conn: sqlite3.Connection, now: str) -> None:
     for statement in _split(V1_TABLES):
         conn.execute(statement)
@@ -245,7 +335,24 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [_v1, _v2]
+# FTS5 merge policy (kept in items_fts_config). The poller commits per feed (~35 items), so
+# every commit writes a small segment; the default automerge=4 rewrites each posting ~6
+# times by 100k items. Merging 16 at a time halves that (ingest at 100k: +25-30% CPU), and
+# crisismerge well above it keeps merges incremental: with crisismerge = automerge a whole
+# level is merged inside one commit (one ingest call took 1 s instead of < 0.1 s). Query
+# times at 100k did not move (~50 segments instead of ~25).
+V3_FTS_MERGE = (("automerge", 16), ("crisismerge", 64))
+
+
+def _v3(conn: sqlite3.Connection, now: str) -> None:
+    for statement in _split(V3_FEED_COUNTS):
+        conn.execute(statement)
+    conn.execute(FEED_COUNTS_FILL)
+    for name, value in V3_FTS_MERGE:
+        conn.execute("INSERT INTO items_fts(items_fts, rank) VALUES (?, ?)", (name, value))
+
+
+MIGRATIONS = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -107,9 +107,10 @@ def expected(ops: list[tuple], shared_ids: list[int]) -> dict[int, dict]:
                 m["read"] = kind == "read"
             elif kind == "status":
                 m["status"] = args[0]
-            elif kind == "followup":
-                old_note = m["followup"][1] if m["followup"] else ""
-                m["followup"] = (args[0], old_note if args[1] is None else args[1])
+            elif kind == "followup":  # None leaves the open follow-up's date / note as is
+                old_due, old_note = m["followup"] or (None, "")
+                m["followup"] = (old_due if args[0] is None else args[0],
+                                 old_note if args[1] is None else args[1])
             else:
                 m["followup"] = None
     return model

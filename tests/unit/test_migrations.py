@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # the `pytest` script does not put the project on
 
 import pytest  # noqa: E402
 
-from store import DatabaseUnavailable, SchemaTooNew, Store  # noqa: E402
+from store import DatabaseUnavailable, SchemaTooNew, Store, db  # noqa: E402
 from store.migrations import MIGRATIONS, SCHEMA_VERSION, SEED_TOPICS, migrate  # noqa: E402
 
 NOW = "2025-02-01T00:00:00Z"
@@ -105,7 +105,8 @@ def test_every_older_version_upgrades_keeping_data(tmp_path: Path, version: int,
     with Store(path, actor="bob") as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         if version >= 1:
-            assert store.counts().all == 3
+            counts = store.counts()
+            assert (counts.all, counts.untriaged, counts.unread, counts.by_feed) == (3, 2, 2, {1: 2})
             one = store.item(1)
             assert [(t.name, t.state, t.by) for t in one.topics] == [("labor", "confirmed", "alice")]
             assert [r.title for r in one.revisions] == ["Old title"]
@@ -121,10 +122,51 @@ def test_every_older_version_upgrades_keeping_data(tmp_path: Path, version: int,
             store.tag([2], "sanctions")
             assert store.undo().action == "tag_confirmed"
         assert len(store.topics()) == len(SEED_TOPICS)  # seeded once, not again
+        assert dict(store.conn.execute("SELECT k, v FROM items_fts_config").fetchall()) == {
+            "version": 4, "automerge": 16, "crisismerge": 64}
     assert schema(path) == fresh_schema
     with Store(path) as again:  # opening a current file changes nothing
         assert again.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert schema(path) == fresh_schema
+
+
+def test_a_v2_file_with_data_gets_right_counts(tmp_path: Path) -> None:
+    """v3 backfills feed_counts from what a v2 triage left: several feeds, items whose feed
+    was removed, read and triaged items; then the triggers keep it right."""
+    path = tmp_path / "v2.db"
+    build_at_version(path, 2)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO feeds(id, url, added_at) VALUES (2, 'https://b.example/f', ?)",
+                     (NOW,))
+        for k in range(4, 14):
+            feed = (1, 2, None)[k % 3]
+            conn.execute(
+                "INSERT INTO items(id, feed_id, guid_key, first_seen_at, sort_at, content_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (k, feed, f"g{k}", NOW, NOW, f"h{k}"))
+        conn.executemany("INSERT INTO item_state(item_id, read_at, status) VALUES (?, ?, ?)",
+                         [(4, NOW, "new"), (5, None, "archived"), (6, NOW, "triaged"),
+                          (7, None, "new")])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    with Store(path) as store:
+        q = store.conn.execute
+        join = "FROM items i LEFT JOIN item_state s ON s.item_id = i.id"
+        c = store.counts()
+        assert c.all == 13 == q("SELECT count(*) FROM items").fetchone()[0]
+        assert c.untriaged == q(f"SELECT count(*) {join} WHERE coalesce(s.status, 'new') = 'new'"  # noqa: S608
+                                ).fetchone()[0] == 10
+        assert c.unread == q(f"SELECT count(*) {join} WHERE s.read_at IS NULL").fetchone()[0] == 10  # noqa: S608
+        assert c.by_feed == {1: 4, 2: 4}
+        assert [tuple(r) for r in q("SELECT * FROM feed_counts ORDER BY feed_id")] == [
+            (0, 3, 2, 3), (1, 6, 4, 4), (2, 4, 4, 3)]
+        store.mark_read([9, 10])
+        store.set_status([12], "triaged")
+        assert store.remove_feed(2) == (1, 3)  # 4, 7 and 10 have state rows: kept
+        c = store.counts()
+        assert (c.all, c.untriaged, c.unread, c.by_feed) == (12, 8, 7, {1: 3})
 
 
 def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
@@ -140,14 +182,26 @@ def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
         conn.close()
 
 
-def test_a_newer_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+def test_a_newer_file_is_refused_and_left_alone(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "new.db"
     with Store(path) as store:
         store.add_feed("https://isw.example/feed")
         store.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = schema(path)
+    opened: list[sqlite3.Connection] = []
+    real_open = db.open_connection
+
+    def tracking(p):
+        opened.append(real_open(p))
+        return opened[-1]
+
+    monkeypatch.setattr(db, "open_connection", tracking)
     with pytest.raises(SchemaTooNew, match=f"version {SCHEMA_VERSION + 1}"):
         Store(path)
+    assert opened
+    for conn in opened:  # the refused file keeps no connection open
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")
     assert user_version(path) == SCHEMA_VERSION + 1
     assert schema(path) == before
 

@@ -414,6 +414,56 @@ def test_followups_one_open_per_item(store: Store, feed) -> None:
                            (a, store.now()))
 
 
+def test_followup_none_leaves_date_and_note_clear_due_removes_the_date(store: Store, feed) -> None:
+    (a,) = ingest_n(store, feed.id, 1)
+    store.set_followup([a], dt.date(2025, 3, 1), "ask the desk")
+    store.set_followup([a], note="call back")  # `triage followup A --note x` keeps the date
+    assert state(store, a)["followup"] == ("2025-03-01", "call back")
+    store.set_followup([a], dt.date(2025, 3, 2))  # a date alone keeps the note
+    assert state(store, a)["followup"] == ("2025-03-02", "call back")
+    before = len(store.events(item_id=a))
+    store.set_followup([a])  # nothing to change: no event
+    assert len(store.events(item_id=a)) == before
+    store.set_followup([a], clear_due=True)
+    assert state(store, a)["followup"] == (None, "call back")
+    assert json.loads(store.events(limit=1)[0].detail)["clear_due"] is True
+    store.undo()
+    assert state(store, a)["followup"] == ("2025-03-02", "call back")
+    with pytest.raises(InvalidInput):
+        store.set_followup([a], dt.date(2025, 3, 3), clear_due=True)
+    store.finish_followup([a])
+    store.set_followup([a], clear_due=True)  # a new one starts without a date
+    assert state(store, a)["followup"] == (None, "")
+
+
+def test_item_detail_reads_one_snapshot(store: Store, feed, monkeypatch) -> None:
+    from store import items as items_module
+
+    a, b = ingest_n(store, feed.id, 2)
+    with pytest.raises(NotFound):
+        store.item(10_000)
+    other = Store(store.path)
+    real_rows = items_module.rows_by_ids
+
+    def rows_then_delete(conn, ids):
+        found = real_rows(conn, ids)
+        other.conn.execute("DELETE FROM items WHERE id = ?", (ids[0],))  # another process
+        return found
+
+    monkeypatch.setattr(items_module, "rows_by_ids", rows_then_delete)
+    try:
+        d = store.item(a)  # the item vanished half-way: the snapshot still has it, whole
+        assert (d.row.id, d.content_text) == (a, "Body of report g0.")
+        assert store.rows([a]) == []  # gone for the next read
+        with pytest.raises(NotFound):  # and the next read sees it gone, cleanly
+            store.item(a)
+        monkeypatch.setattr(items_module, "rows_by_ids", lambda conn, ids: real_rows(conn, [b]))
+        with pytest.raises(NotFound):  # a row list without the item's columns: NotFound
+            store.item(a)
+    finally:
+        other.close()
+
+
 # ---- bulk and undo -----------------------------------------------------------------------
 
 
@@ -490,6 +540,20 @@ def test_undo_of_an_action_made_by_another_front_end(tmp_path: Path) -> None:
         undos = [(e.actor, json.loads(e.detail)["undid_action"])
                  for e in cli.events() if e.action == "undo"]
         assert undos == [("cli", "tag_confirmed"), ("tui", "read")]
+
+
+def test_undo_skips_items_that_are_gone(store: Store, feed) -> None:
+    ids = ingest_n(store, feed.id, 3)
+    other = store.add_feed("https://wardesk.example/rss", "War Desk")
+    (kept,) = ingest_n(store, other.id, 1, prefix="w")
+    store.set_status([*ids, kept], "triaged")
+    store.set_status([*ids, kept], "archived")
+    store.remove_feed(feed.id, purge=True)  # not an undo step; its items are gone
+    result = store.undo()  # archived -> triaged: only the item that is left comes back
+    assert (result.action, result.count) == ("archived", 1)
+    assert store.rows([kept])[0].status == "triaged"
+    assert store.undo().count == 1 and store.rows([kept])[0].status == "new"
+    assert store.counts(TODAY).untriaged == 1
 
 
 def test_a_no_op_is_not_an_undo_step(store: Store, feed) -> None:
