@@ -43,7 +43,8 @@ def add_parsers(sub, parents) -> None:
 
     p = sub.add_parser("followup", parents=parents, help="set, finish or clear an item's follow-up",
                        description="Set a follow-up on ITEM. WHEN is YYYY-MM-DD, today, "
-                       "tomorrow, +3d, +2w or a weekday.")
+                       "tomorrow, +3d, +2w or a weekday; --due none removes the date. "
+                       "Options you leave out keep their current value.")
     p.add_argument("item", type=int, metavar="ITEM")
     p.add_argument("--due", metavar="WHEN", help="due date (your local calendar)")
     p.add_argument("--note", metavar="TEXT", help="what to follow up")
@@ -163,12 +164,16 @@ def cmd_followup(args, ctx) -> int:
         store.finish_followup([args.item], clear=args.clear)
         out(f"follow-up on {args.item} {'cleared' if args.clear else 'done'}")
         return 0
+    clear_due = (args.due or "").strip().lower() in ("none", "never")
     try:
-        due = clock.parse_due(args.due) if args.due else None
+        due = clock.parse_due(args.due) if args.due and not clear_due else None
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    store.set_followup([args.item], due, args.note)
-    out(f"follow-up on {args.item}: due {due.isoformat() if due else '(no date)'}")
+    store.set_followup([args.item], due, args.note, clear_due=clear_due)
+    stored = store.item(args.item).followup
+    when = f"due {stored.due}" if stored and stored.due else "no due date"
+    note = f" — {stored.note}" if stored and stored.note else ""
+    out(f"follow-up on {args.item}: {when}{note}")
     return 0
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,8 @@ from store.text import display_safe
 
 
 def version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("triage")
     except metadata.PackageNotFoundError:

@@ -9,7 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from feeds.opml import OPMLError, Subscription, read_opml, write_opml
 from store.errors import Conflict, InvalidInput
 from store.models import Feed
 from store.sources import validate_url
@@ -137,6 +136,8 @@ def _read_file(name: str) -> bytes:
 
 
 def run_import(args, ctx) -> int:
+    from feeds.opml import OPMLError, read_opml
+
     try:
         subs = read_opml(_read_file(args.file))
     except OSError as exc:
@@ -169,6 +170,8 @@ def run_import(args, ctx) -> int:
 
 
 def run_export(args, ctx) -> int:
+    from feeds.opml import Subscription, write_opml
+
     feeds = ctx.store(actor="cli").feeds()
     subs = [Subscription(url=f.url, title=f.title, site_url=f.site_url) for f in feeds]
     sys.stdout.write(display_safe(write_opml(subs)))

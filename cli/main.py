@@ -29,6 +29,13 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"triage: error: {message} (see '{self.prog} --help')\n")
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.exit(0, f"triage {common.version()}\n")
+
+
 def build_parser() -> Parser:
     db_parent = argparse.ArgumentParser(add_help=False)
     db_parent.add_argument(
@@ -42,7 +49,7 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[db_parent],
     )
-    parser.add_argument("--version", action="version", version=f"triage {common.version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in (tui_cmds, feed_cmds, analyst_cmds):
         module.add_parsers(sub, [db_parent])

@@ -10,18 +10,20 @@ errors (stderr); ``--json`` a machine-readable summary (one JSON line per pass w
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from feeds.lock import PollerBusy, PollerLock
-from feeds.poll import Poller, watch
-from feeds.report import FeedResult, PollSummary
 from store.text import display_safe
 
 from . import common
+
+if TYPE_CHECKING:  # the poller (asyncio, httpx, lxml) loads only when a poll runs
+    import asyncio
+
+    from feeds.report import FeedResult, PollSummary
 
 EXIT_BUSY = 3
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smh]?)\s*$", re.IGNORECASE)
@@ -56,6 +58,8 @@ def add_parser(sub, parents) -> None:
 def run_poll(args, ctx) -> int:
     if args.interval is not None and not args.watch:
         return _usage_error("--interval needs --watch")
+    from feeds.lock import PollerBusy, PollerLock
+
     lock = PollerLock(ctx.db_path, mode="watch" if args.watch else "once")
     try:
         lock.acquire()
@@ -66,6 +70,8 @@ def run_poll(args, ctx) -> int:
         return common.fail(f"cannot take the poll lock next to {ctx.db_path}: {exc}")
     try:
         store = ctx.store(actor="poller")
+        import asyncio
+
         return asyncio.run(_main(args, store))
     finally:
         lock.release()
@@ -77,6 +83,10 @@ def _usage_error(message: str) -> int:
 
 
 async def _main(args, store) -> int:
+    import asyncio
+
+    from feeds.poll import Poller, watch
+
     stop = asyncio.Event()
     _install_signals(stop)
     view = _View(args)
@@ -91,6 +101,8 @@ async def _main(args, store) -> int:
 
 
 def _install_signals(stop: asyncio.Event) -> None:
+    import asyncio
+
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:

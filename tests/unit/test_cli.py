@@ -91,6 +91,17 @@ def test_followup_set_done_clear(db):
     assert again.returncode == 1 and "no open follow-up" in again.stderr
 
 
+def test_followup_note_keeps_date_and_due_none_clears_it(db):
+    assert run_cli("followup", "4", "--due", "2026-12-01", db=db).returncode == 0
+    noted = run_cli("followup", "4", "--note", "ring the embassy", db=db)
+    assert noted.returncode == 0 and "due 2026-12-01 — ring the embassy" in noted.stdout
+    cleared = run_cli("followup", "4", "--due", "none", db=db)
+    assert cleared.returncode == 0 and "no due date" in cleared.stdout
+    with Store(db) as store:
+        fu = store.item(4).followup
+    assert (fu.due, fu.note) == (None, "ring the embassy")
+
+
 def test_followup_bad_date(db):
     result = run_cli("followup", "4", "--due", "someday", db=db)
     assert result.returncode == 1 and "YYYY-MM-DD" in result.stderr
