@@ -9,8 +9,8 @@ Snapshots are keyed by our own table and column names, never by feed strings.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 
 def new_batch_id() -> str:
-    return uuid.uuid4().hex[:16]
+    return os.urandom(8).hex()
 
 
 def snapshot(conn: sqlite3.Connection, table: str, key: dict[str, Any]) -> dict | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Feed:
     id: int
     url: str
@@ -32,7 +32,7 @@ class Feed:
         return bool(self.disabled_reason) or self.error_count > 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Topic:
     id: int
     name: str
@@ -40,7 +40,7 @@ class Topic:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ItemTopic:
     topic_id: int
     name: str
@@ -52,7 +52,7 @@ class ItemTopic:
     rule_version: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Followup:
     item_id: int
     due: str | None  # local date YYYY-MM-DD
@@ -61,7 +61,7 @@ class Followup:
     done_at: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ItemRow:
     """One line of an item list: what a list view or ``triage items`` shows."""
 
@@ -80,7 +80,7 @@ class ItemRow:
     revised: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Revision:
     replaced_at: str
     title: str | None
@@ -88,7 +88,7 @@ class Revision:
     content_text: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ItemDetail:
     """Everything the reader shows for one item."""
 
@@ -105,7 +105,7 @@ class ItemDetail:
     read_at: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SavedSearch:
     id: int
     name: str
@@ -113,7 +113,7 @@ class SavedSearch:
     position: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Event:
     id: int
     at: str
@@ -124,14 +124,14 @@ class Event:
     batch_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class UndoResult:
     batch_id: str
     action: str
     count: int  # events reverted
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Page:
     """A page of item rows, newest first by default, and the key to the next one."""
 
@@ -139,7 +139,7 @@ class Page:
     next_cursor: tuple[str, int] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Counts:
     """What a sidebar shows."""
 
@@ -155,7 +155,7 @@ class Counts:
 # ---- the ingest side (what the poller hands over) -------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IncomingItem:
     """One normalized entry, ready to store. Text fields are already clean."""
 
@@ -171,7 +171,7 @@ class IncomingItem:
     content_hash: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IngestResult:
     new: int = 0
     updated: int = 0
@@ -179,7 +179,7 @@ class IngestResult:
     new_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FetchRecord:
     """What one fetch of one feed did, for ``fetch_log`` and the feed's state."""
 
