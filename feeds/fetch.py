@@ -255,6 +255,11 @@ class Fetcher:
         raise RedirectError(f"more than {self.limits.max_redirects} redirects")
 
     async def _hop(self, state: _Chain, conditional: dict[str, str]) -> FetchResult | None:
+        host = (urlsplit(state.url).hostname or "").rstrip(".").lower()
+        if host == "invalid" or host.endswith(".invalid"):
+            # RFC 6761: names under .invalid never resolve; don't even ask the resolver
+            # (the demo's feeds live there, so polling the demo touches no network).
+            raise ConnectionFailed(f"{host} is under .invalid, which never resolves")
         request = self._client.build_request("GET", state.url, headers=conditional)
         try:
             response = await self._client.send(request, stream=True)
