@@ -183,14 +183,14 @@ class TriageApp(App[None]):
         try:
             proc = await asyncio.create_subprocess_exec(
                 *poll_command(self.db_path), stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
             )
-            _, err = await proc.communicate()
+            out, err = await proc.communicate()
         except OSError as exc:
             self.notify(f"Cannot start the poller: {exc}", severity="error", markup=False)
             return
         if proc.returncode == 0:
-            self.notify("Poll finished.", markup=False)
+            self.notify(poll_summary(out), markup=False)
         else:
             lines = display_safe(err.decode("utf-8", "replace")).strip().splitlines()
             last = lines[-1][:300] if lines else f"exit status {proc.returncode}"
@@ -199,7 +199,22 @@ class TriageApp(App[None]):
 
 
 def poll_command(db_path: Path) -> list[str]:
-    return [sys.executable, "-m", "cli.main", "--db", str(db_path), "poll", "--quiet"]
+    return [sys.executable, "-m", "cli.main", "--db", str(db_path), "poll", "--json"]
+
+
+def poll_summary(stdout: bytes) -> str:
+    """One line from `triage poll --json`'s summary, for the notification."""
+    import json
+
+    try:
+        s = json.loads(stdout.decode("utf-8", "replace"))
+        feeds, new, failed = int(s["feeds"]), int(s["items_new"]), int(s["failed"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return "Poll finished."
+    if feeds == 0:
+        return "Poll finished: no feed was due (each feed keeps its own schedule)."
+    text = f"Poll finished: {feeds} feed{'s' * (feeds != 1)}, {new} new item{'s' * (new != 1)}"
+    return text + (f", {failed} failed (see the feed's errors: E)" if failed else ".")
 
 
 def _watcher_running(db_path: Path) -> str | None:

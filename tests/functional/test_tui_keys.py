@@ -349,7 +349,11 @@ async def test_p_polls_in_a_subprocess(db, monkeypatch):
     import tui.app
 
     assert tui.app.poll_command(Path("x.db"))[1:] == [
-        "-m", "cli.main", "--db", "x.db", "poll", "--quiet"]
+        "-m", "cli.main", "--db", "x.db", "poll", "--json"]
+    assert tui.app.poll_summary(b'{"feeds": 0, "items_new": 0, "failed": 0}').endswith(
+        "no feed was due (each feed keeps its own schedule).")
+    assert tui.app.poll_summary(b'{\n  "feeds": 3,\n  "items_new": 12,\n  "failed": 1\n}\n') == (
+        "Poll finished: 3 feeds, 12 new items, 1 failed (see the feed's errors: E)")
     marker = Path(db[0]).with_suffix(".polled")
     monkeypatch.setattr(tui.app, "poll_command", lambda path: [
         sys.executable, "-c", f"open({str(marker)!r}, 'w').write('ok')"])
