@@ -52,3 +52,14 @@ def seed(path: Path) -> Store:
     store.set_followup([1], TODAY - dt.timedelta(days=2), "check the visa figures")
     store.set_followup([3], TODAY + dt.timedelta(days=3), "ask about the base")
     return store
+
+
+def analyst_view(store: Store, item_id: int) -> dict:
+    """The analyst's state of one item, as plain values tests can compare."""
+    d = store.item(item_id)
+    return {
+        "topics": {t.name: t.state for t in d.topics},
+        "read": d.row.is_read,
+        "status": d.row.status,
+        "followup": (d.followup.due, d.followup.note) if d.followup else None,
+    }

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the `pytest` script does not put the project on sys.path
     sys.path.insert(0, str(ROOT))
 
+
 from store import Store  # noqa: E402
 from store.models import IncomingItem  # noqa: E402
 
@@ -115,15 +116,6 @@ def expected(ops: list[tuple], shared_ids: list[int]) -> dict[int, dict]:
                 m["followup"] = None
     return model
 
-
-def actual(store: Store, item_id: int) -> dict:
-    d = store.item(item_id)
-    return {
-        "topics": {t.name: t.state for t in d.topics},
-        "read": d.row.is_read,
-        "status": d.row.status,
-        "followup": (d.followup.due, d.followup.note) if d.followup else None,
-    }
 
 
 def wait_for(path: str) -> None:
@@ -247,11 +239,13 @@ def test_poller_and_analyst_write_the_same_file(tmp_path: Path) -> None:
     assert poller["updated"] > 0 and poller["new"] > 0
     assert reader["reads"] > 0 and reader["inconsistent"] == 0, reader
 
+    from seed import analyst_view  # here, not at the top: the child processes run this file
+
     with Store(path) as store:
         ops = plan(shared_ids)
         want = expected(ops, shared_ids)
         for item_id in shared_ids:
-            assert actual(store, item_id) == want[item_id], item_id
+            assert analyst_view(store, item_id) == want[item_id], item_id
         q = store.conn.execute
         assert q("SELECT count(*) FROM items").fetchone()[0] == SHARED + poller["new"]
         assert q("SELECT count(*) FROM item_revisions").fetchone()[0] == poller["updated"]

@@ -20,6 +20,7 @@ if str(ROOT) not in sys.path:  # the `pytest` script does not put the project on
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from seed import analyst_view  # noqa: E402
 
 from store import (  # noqa: E402
     Conflict,
@@ -75,16 +76,6 @@ def one(store: Store, sql: str, *params):
     return store.conn.execute(sql, params).fetchone()[0]
 
 
-def state(store: Store, item_id: int) -> dict:
-    """The analyst's view of one item, as plain values."""
-    d = store.item(item_id)
-    return {
-        "topics": {t.name: t.state for t in d.topics},
-        "read": d.row.is_read,
-        "status": d.row.status,
-        "followup": (d.followup.due, d.followup.note) if d.followup else None,
-    }
-
 
 # ---- ingest ----------------------------------------------------------------------------
 
@@ -124,7 +115,7 @@ def test_ingest_new_changed_unchanged(store: Store, feed) -> None:
     assert one(store, "SELECT content_hash FROM item_revisions WHERE item_id = ?", a_id) == old_hash
     assert one(store, "SELECT revision_count FROM items WHERE id = ?", a_id) == 1
     # analyst state survives the change
-    assert state(store, a_id) == {
+    assert analyst_view(store, a_id) == {
         "topics": {"labor": "confirmed"}, "read": True, "status": "triaged",
         "followup": ("2025-03-01", "check the visa numbers"),
     }
@@ -320,7 +311,7 @@ def test_tag_states_and_provenance(store: Store, feed) -> None:
 
     store.tag([a], "sanctions")  # suggested -> confirmed
     store.untag([a], "labor")
-    assert state(store, a)["topics"] == {"sanctions": "confirmed", "hybrid threats": "rejected"}
+    assert analyst_view(store, a)["topics"] == {"sanctions": "confirmed", "hybrid threats": "rejected"}
     store.untag([a], "labor")  # untagging twice is harmless
 
 
@@ -418,22 +409,22 @@ def test_followup_none_leaves_date_and_note_clear_due_removes_the_date(store: St
     (a,) = ingest_n(store, feed.id, 1)
     store.set_followup([a], dt.date(2025, 3, 1), "ask the desk")
     store.set_followup([a], note="call back")  # `triage followup A --note x` keeps the date
-    assert state(store, a)["followup"] == ("2025-03-01", "call back")
+    assert analyst_view(store, a)["followup"] == ("2025-03-01", "call back")
     store.set_followup([a], dt.date(2025, 3, 2))  # a date alone keeps the note
-    assert state(store, a)["followup"] == ("2025-03-02", "call back")
+    assert analyst_view(store, a)["followup"] == ("2025-03-02", "call back")
     before = len(store.events(item_id=a))
     store.set_followup([a])  # nothing to change: no event
     assert len(store.events(item_id=a)) == before
     store.set_followup([a], clear_due=True)
-    assert state(store, a)["followup"] == (None, "call back")
+    assert analyst_view(store, a)["followup"] == (None, "call back")
     assert json.loads(store.events(limit=1)[0].detail)["clear_due"] is True
     store.undo()
-    assert state(store, a)["followup"] == ("2025-03-02", "call back")
+    assert analyst_view(store, a)["followup"] == ("2025-03-02", "call back")
     with pytest.raises(InvalidInput):
         store.set_followup([a], dt.date(2025, 3, 3), clear_due=True)
     store.finish_followup([a])
     store.set_followup([a], clear_due=True)  # a new one starts without a date
-    assert state(store, a)["followup"] == (None, "")
+    assert analyst_view(store, a)["followup"] == (None, "")
 
 
 def test_item_detail_reads_one_snapshot(store: Store, feed, monkeypatch) -> None:
@@ -495,28 +486,28 @@ def test_bulk_commits_in_chunks_under_one_batch(store: Store, feed) -> None:
 
 def test_undo_steps_back_through_history(store: Store, feed) -> None:
     a, b = ingest_n(store, feed.id, 2)
-    history = [state(store, a)]
+    history = [analyst_view(store, a)]
     store.tag([a, b], "labor")
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.tag([a], "labor", state="rejected")
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.mark_read([a])
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.set_status([a], "triaged")
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.set_followup([a], dt.date(2025, 3, 1), "one")
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.set_followup([a], dt.date(2025, 3, 2), "two")
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.finish_followup([a])
-    history.append(state(store, a))
+    history.append(analyst_view(store, a))
     store.untag([a], "labor")
-    assert state(store, a)["topics"] == {}
+    assert analyst_view(store, a)["topics"] == {}
 
     while history:
         store.undo()
-        assert state(store, a) == history.pop()
-    assert state(store, b) == state(store, a)  # b's tag went with the first batch too
+        assert analyst_view(store, a) == history.pop()
+    assert analyst_view(store, b) == analyst_view(store, a)  # b's tag went with the first batch too
     with pytest.raises(NothingToUndo):
         store.undo()
     assert one(store, "SELECT count(*) FROM events WHERE action = 'undo'") == 8
@@ -659,7 +650,7 @@ def test_remove_feed_keeps_touched_items_unless_purge(store: Store, feed) -> Non
     left = store.rows(ids)
     assert [r.id for r in left] == ids[:4]
     assert all(r.feed_id is None and r.feed == "(removed feed)" for r in left)
-    assert state(store, ids[0])["topics"] == {"labor": "confirmed"}
+    assert analyst_view(store, ids[0])["topics"] == {"labor": "confirmed"}
     assert store.item(ids[2]).followup is not None
     event = json.loads(store.events(limit=1)[0].detail)
     assert (event["deleted"], event["kept"], event["purge"]) == (2, 4, False)
