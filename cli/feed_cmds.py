@@ -40,6 +40,10 @@ def add_parsers(sub, parents) -> None:
     rm.add_argument("--purge", action="store_true",
                     help="also delete the items you tagged, read or marked for follow-up")
     rm.set_defaults(func=run_remove)
+    en = verbs.add_parser("enable", parents=parents,
+                          help="poll a disabled or failing feed again at the next poll")
+    en.add_argument("id", metavar="ID", type=int, help="the feed id (see 'triage feeds list')")
+    en.set_defaults(func=run_enable)
     imp = verbs.add_parser("import", parents=parents, help="subscribe to every feed in an OPML file")
     imp.add_argument("file", metavar="FILE.opml", help="an OPML file ('-' reads stdin)")
     imp.set_defaults(func=run_import)
@@ -126,6 +130,16 @@ def run_remove(args, ctx) -> int:
                f" {deleted} items deleted, {kept} kept")
     if kept:
         common.out("the kept items are ones you tagged, read or marked; --purge deletes them too")
+    return 0
+
+
+def run_enable(args, ctx) -> int:
+    store = ctx.store(actor="cli")
+    was = store.feed(args.id)
+    feed = store.enable_feed(args.id)
+    why = f" (it was disabled: {was.disabled_reason})" if was.disabled_reason else ""
+    common.out(f"feed {feed.id} ({display_safe(feed.name, one_line=True)}) is polled by the"
+               f" next 'triage poll'{why}")
     return 0
 
 

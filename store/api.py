@@ -91,6 +91,13 @@ class Store:
         return sources.remove(self.conn, feed_id, purge, self.now(), self.actor)
 
     @_guard
+    def enable_feed(self, feed_id: int) -> Feed:
+        """Poll a disabled (e.g. 410 Gone) or failing feed again, at the next pass."""
+        self.feed(feed_id)  # NotFound for an unknown id
+        sources.enable(self.conn, feed_id, self.now())
+        return self.feed(feed_id)
+
+    @_guard
     def due_feeds(self, now: str | None = None, everything: bool = False) -> list[Feed]:
         return sources.due(self.conn, now or self.now(), everything)
 

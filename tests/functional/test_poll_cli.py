@@ -198,3 +198,28 @@ def test_feeds_remove_keeps_touched_items_unless_purge(tmp_path):
         assert [e.action for e in store.events(limit=2)] == ["feed_remove", "feed_remove"]
     missing = run_cli("feeds", "remove", "99", db=db)
     assert missing.returncode == 1 and "no feed 99" in missing.stderr
+
+
+def test_feeds_enable_turns_a_gone_feed_back_on(tmp_path):
+    from store.models import FetchRecord
+    from store.sources import FeedUpdate
+
+    db = tmp_path / "t.db"
+    with Store(db) as store:
+        feed = store.add_feed("https://gone.example.org/feed.xml", "Gone Gazette")
+        store.record_fetch(
+            FetchRecord(feed.id, "2026-11-01T00:00:00Z", 410, 0, 5, "HTTPError", "HTTP 410 Gone"),
+            FeedUpdate(success=False, next_poll_at="2026-11-02T00:00:00Z",
+                       disabled_reason="HTTP 410 Gone: the publisher removed this feed"),
+        )
+    listed = run_cli("feeds", "list", "--json", db=db)
+    assert json.loads(listed.stdout)[0]["disabled_reason"]
+    enabled = run_cli("feeds", "enable", str(feed.id), db=db)
+    assert enabled.returncode == 0, enabled.stderr
+    assert "it was disabled: HTTP 410 Gone" in enabled.stdout
+    with Store(db) as store:
+        again = store.feed(feed.id)
+        assert again.disabled_reason is None and again.error_count == 0
+        assert [f.id for f in store.due_feeds()] == [feed.id]
+    missing = run_cli("feeds", "enable", "99", db=db)
+    assert missing.returncode == 1 and missing.stderr.strip() == "triage: error: no feed 99"
