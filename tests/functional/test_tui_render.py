@@ -137,3 +137,16 @@ def test_writer_runs_jobs_in_order_and_reports_failures(tmp_path):
     assert len({t for _, t in order}) == 1  # one thread
     failed = [m for m in messages if isinstance(m, Writer.Failed)]
     assert [(m.label, m.reason, m.expected) for m in failed] == [("bad", "no item 99", True)]
+
+
+async def test_an_empty_file_says_how_to_start(tmp_path):
+    from tui_helpers import make_app, screen_text, wait_for
+
+    from store import Store
+
+    Store(tmp_path / "empty.db").close()
+    app = make_app(tmp_path / "empty.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "No feeds yet" in screen_text(app), 10, "the hint")
+        text = screen_text(app)
+        assert "triage feeds add" in text and "triage demo" in text

@@ -39,6 +39,16 @@ from .actions import ItemActions
 FIRST_PAGE = 120
 
 
+GETTING_STARTED = """No feeds yet. To fill this desk:
+
+  triage feeds add https://example.org/feed.xml    subscribe to a feed
+  triage feeds import subscriptions.opml           or to every feed in an OPML file
+  p                                                then poll now (or run: triage poll)
+
+To look around first, quit (q) and run: triage demo
+Press ? for every key."""
+
+
 class MainScreen(ItemActions, Screen):
     CSS_PATH = "main.tcss"
     BINDINGS = bindings.bindings("main")
@@ -298,6 +308,8 @@ class MainScreen(ItemActions, Screen):
             return
         self.queues, self.topics = message.queues, message.topics
         self.query_one(Sidebar).show(message.queues, self.queue.key)
+        if not self.items.ids and not any(q.kind == "feed" for q in message.queues):
+            self.reader.show_message(GETTING_STARTED)
         fresh = queues.find(message.queues, self.queue.key)
         if fresh is not None and fresh.label != self.queue.label and fresh.query == self.queue.query:
             self.queue = fresh
