@@ -317,6 +317,7 @@ async def test_help_lists_every_key(db):
         body = app.screen.query_one("#help-body Static").render().plain  # type: ignore[union-attr]
         for key in bindings.TABLE:
             assert key.id in body and key.description in body
+        assert "Search (/)" in body and "due:overdue" in body and "feed:NAME" in body
         await press(pilot, "escape")
         assert type(app.screen).__name__ == "MainScreen"
 

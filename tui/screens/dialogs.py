@@ -119,7 +119,25 @@ def help_content(keymap: dict[str, str], display: Callable[[Binding], str]) -> C
     lines.append(Content(""))
     lines.append(Content.styled(
         "Remap keys in the config file's [keys] table: binding id = key(s).", "$text-muted"))
+    lines.append(Content(""))
+    lines.append(Content.styled("Search (/): terms are ANDed", "bold $text-accent"))
+    for term, meaning in SEARCH_SYNTAX:
+        lines.append(Content.assemble((f"  {term:<40}", "bold"), meaning))
     return Content("\n").join(lines)
+
+
+SEARCH_SYNTAX = (
+    ('word  "a phrase"  prefix*', "full text of title and body"),
+    ("title:word  text:word", "only the title / only the body"),
+    ("A OR B", "either (binds tighter than AND)"),
+    ('-word  -"a phrase"', "not"),
+    ('+topic  -topic  +"hybrid threats"', "has / lacks the topic"),
+    ('feed:NAME  feed:"War Desk"', "the source's title or URL contains NAME"),
+    ("is:unread read new triaged archived", "state (also is:followup, is:suggested)"),
+    ("due:overdue  due:today  due:<7d", "open follow-ups by due date"),
+    ("@7d  @2025-02-01  @2025-02-01..2025-02-10", "published within / on / between"),
+    ("sort:new  sort:old  sort:due", "order (newest first by default)"),
+)
 
 
 class HelpScreen(ModalScreen[None]):
