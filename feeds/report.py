@@ -88,13 +88,17 @@ class PollSummary:
     def line(self) -> str:
         """One line for a log or a cron mail."""
         text = (
-            f"polled {len(self.results)} feeds in {self.duration_s:.1f} s: {self.ok} ok,"
-            f" {self.not_modified} not modified, {self.failed} failed;"
-            f" {self.items_new} new items, {self.items_updated} updated"
+            f"polled {_count(len(self.results), 'feed')} in {self.duration_s:.1f} s:"
+            f" {self.ok} ok, {self.not_modified} not modified, {self.failed} failed;"
+            f" {_count(self.items_new, 'new item')}, {self.items_updated} updated"
         )
         if self.interrupted:
             text += f" (stopped early, {self.skipped} due feeds left for the next pass)"
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 # progress(done, total, result): called once with (0, total, None), then once per feed.

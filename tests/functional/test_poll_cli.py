@@ -92,7 +92,7 @@ def test_watch_exits_cleanly_on_sigterm_after_the_feed_in_hand(tmp_path, web):
             proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
-    assert "polled 1 feeds" in out
+    assert "polled 1 feed in" in out and "4 new items" in out
     with Store(db) as store:
         log = store.fetch_log(1)
     assert len(log) == 1 and log[0].http_status == 200 and log[0].new == 4

@@ -138,18 +138,15 @@ async def ready(pilot, timeout: float = 5.0) -> None:
     await settle(pilot, timeout)
 
 
-def screen_text(app) -> str:
+def screen_text(app, *, styles: bool = False) -> str:
+    """The screen after a full repaint; ``styles`` keeps the escape sequences."""
     console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor",
                       record=True, width=app.size.width, legacy_windows=False, safe_box=False)
     console.print(app.screen._compositor.render_update(
         full=True, screen_stack=app._background_screens))
-    return console.export_text(styles=False)
+    return console.export_text(styles=styles)
 
 
 def screen_ansi(app) -> str:
     """What the terminal would receive for a full repaint, escape sequences included."""
-    console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor",
-                      record=True, width=app.size.width, legacy_windows=False, safe_box=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text(styles=True)
+    return screen_text(app, styles=True)
