@@ -39,7 +39,7 @@ class PollConfig:
     limits: FetchLimits = field(default_factory=FetchLimits)
     policy: Policy = DEFAULT_POLICY
     parse_deadline: float = 20.0  # seconds per document, in a worker that is killed after
-    workers: int | None = None  # parser processes; None: one per core (at least 1)
+    workers: int | None = None  # parser processes; None: the pool default (2, or 1 on one core)
     pending_bytes: int = 8 * MiB  # fetched, not yet persisted; over it, fetching waits
 
 
