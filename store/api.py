@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar
 
 from . import analyst, clock, db, ingest, items, journal, sources
-from .errors import InvalidInput, StoreError
+from .errors import Conflict, InvalidInput, StoreError
 from .models import (
     Counts,
     Event,
@@ -76,6 +76,12 @@ class Store:
 
     @_guard
     def add_feed(self, url: str, title: str | None = None) -> Feed:
+        """Subscribe to ``url`` (or revive the removed feed that has it)."""
+        return sources.add(self.conn, url, title, self.now(), self.actor)[0]
+
+    @_guard
+    def subscribe(self, url: str, title: str | None = None) -> tuple[Feed, bool]:
+        """``add_feed`` that also says whether a removed feed was brought back."""
         return sources.add(self.conn, url, title, self.now(), self.actor)
 
     @_guard
@@ -83,17 +89,20 @@ class Store:
         return sources.get(self.conn, feed_id)
 
     @_guard
-    def feeds(self) -> list[Feed]:
-        return sources.list_all(self.conn)
+    def feeds(self, include_removed: bool = False) -> list[Feed]:
+        """The subscribed feeds; ``include_removed`` adds the removed ones (tombstones)."""
+        return sources.list_all(self.conn, include_removed)
 
     @_guard
     def remove_feed(self, feed_id: int, purge: bool = False) -> tuple[int, int]:
+        """Unsubscribe: (items deleted, items kept). See :func:`store.sources.remove`."""
         return sources.remove(self.conn, feed_id, purge, self.now(), self.actor)
 
     @_guard
     def enable_feed(self, feed_id: int) -> Feed:
         """Poll a disabled (e.g. 410 Gone) or failing feed again, at the next pass."""
-        self.feed(feed_id)  # NotFound for an unknown id
+        if self.feed(feed_id).removed:  # NotFound for an unknown id
+            raise Conflict(f"feed {feed_id} was removed; adding its URL again subscribes to it")
         sources.enable(self.conn, feed_id, self.now())
         return self.feed(feed_id)
 

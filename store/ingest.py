@@ -79,12 +79,20 @@ def _existing(
 def ingest(
     conn: sqlite3.Connection, feed_id: int, items: Sequence[IncomingItem], now: str
 ) -> IngestResult:
-    """Store one feed's items in short transactions of at most ``BATCH`` items."""
+    """Store one feed's items in short transactions of at most ``BATCH`` items.
+
+    Nothing is stored for a feed that was removed meanwhile (``feeds remove`` while its
+    fetch was in flight): a removed feed gains no items.
+    """
     new_total = updated_total = unchanged_total = 0
     new_ids: list[int] = []
     for start in range(0, len(items), BATCH):
         chunk = items[start : start + BATCH]
         with db.write(conn):
+            if conn.execute(
+                "SELECT 1 FROM feeds WHERE id = ? AND removed_at IS NOT NULL", (feed_id,)
+            ).fetchone():
+                break
             existing = _existing(conn, feed_id, [i.guid_key for i in chunk])
             new, changed, unchanged = decide(chunk, existing)
             for item in new:

@@ -165,18 +165,23 @@ def counts(conn: sqlite3.Connection, today: dt.date | None = None) -> Counts:
 
 
 def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
-    """Per-feed figures come from ``feed_counts`` (kept by triggers, one row per feed;
-    feed 0 holds the items of removed feeds), the rest from small indexed tables."""
+    """Per-feed figures come from ``feed_counts`` (kept by triggers, one row per feed),
+    the rest from small indexed tables. Every item counts in the totals; ``by_feed`` has
+    subscribed feeds only. A removed feed (``feeds.removed_at`` set, schema v4) keeps its
+    row for the items the analyst kept, and feed 0 holds the items an older triage left
+    without a feed (``items.feed_id`` NULL): neither is a feed queue."""
     today_s = (today or clock.local_today()).isoformat()
     total = untriaged = unread = 0
     by_feed: dict[int, int] = {}
-    for feed_id, n_items, n_untriaged, n_unread in conn.execute(
-        "SELECT feed_id, items, untriaged, unread FROM feed_counts WHERE items > 0"
+    for feed_id, n_items, n_untriaged, n_unread, subscribed in conn.execute(
+        "SELECT fc.feed_id, fc.items, fc.untriaged, fc.unread,"
+        " f.id IS NOT NULL AND f.removed_at IS NULL"
+        " FROM feed_counts fc LEFT JOIN feeds f ON f.id = fc.feed_id WHERE fc.items > 0"
     ):
         total += n_items
         untriaged += n_untriaged
         unread += n_unread
-        if feed_id != 0:
+        if subscribed:
             by_feed[feed_id] = n_untriaged
     fu, overdue = conn.execute(
         "SELECT count(*), coalesce(sum(due < ?), 0) FROM followups WHERE done_at IS NULL",

@@ -352,7 +352,19 @@ def _v3(conn: sqlite3.Connection, now: str) -> None:
         conn.execute("INSERT INTO items_fts(items_fts, rank) VALUES (?, ?)", (name, value))
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+# Version 4: removing a feed leaves a tombstone. ``feeds.removed_at`` (a UTC instant; NULL
+# while subscribed) is set by ``triage feeds remove`` without --purge: the feed row stays,
+# so the items the analyst kept keep their feed_id and show the feed's title; the poller
+# skips the feed and the sidebar lists no queue for it; ``feeds add`` of its URL revives it.
+# Nothing is converted: items that an older triage orphaned (feed_id NULL, their feed row
+# deleted) stay as they are, since their source is no longer known. feed_counts still keeps
+# them under feed_id 0 and item lists show them as "(removed feed)". The feed_counts
+# triggers need no change: a tombstone's items keep their feed_id and their feed_counts row.
+def _v4(conn: sqlite3.Connection, now: str) -> None:
+    conn.execute("ALTER TABLE feeds ADD COLUMN removed_at TEXT")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,10 +22,15 @@ class Feed:
     disabled_reason: str | None
     ttl_seconds: int | None
     added_at: str
+    removed_at: str | None = None  # set by `feeds remove` (a tombstone); None: subscribed
 
     @property
     def name(self) -> str:
         return self.title or self.url
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
     @property
     def failing(self) -> bool:

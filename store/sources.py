@@ -1,4 +1,10 @@
-"""The ``feeds`` table and ``fetch_log``: subscriptions and their fetch state."""
+"""The ``feeds`` table and ``fetch_log``: subscriptions and their fetch state.
+
+Removing a feed without --purge leaves a tombstone: the row stays with ``removed_at`` set,
+so the items the analyst kept still name their source. A removed feed is never polled, is
+not listed as a subscription, and comes back (the same id, its kept items with it) when
+its URL is added again.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ from .models import Feed, FetchRecord
 
 _FEED_COLS = (
     "id, url, title, site_url, etag, last_modified, next_poll_at, last_polled_at, "
-    "last_success_at, last_status, last_error, error_count, disabled_reason, ttl_seconds, added_at"
+    "last_success_at, last_status, last_error, error_count, disabled_reason, ttl_seconds, added_at,"
+    " removed_at"
 )
 
 
@@ -63,58 +70,96 @@ def get(conn: sqlite3.Connection, feed_id: int) -> Feed:
     return _feed(row)
 
 
-def list_all(conn: sqlite3.Connection) -> list[Feed]:
+def list_all(conn: sqlite3.Connection, include_removed: bool = False) -> list[Feed]:
+    """Subscribed feeds by name; with ``include_removed``, the removed ones after them."""
+    where = "" if include_removed else "WHERE removed_at IS NULL"
     rows = conn.execute(
-        f"SELECT {_FEED_COLS} FROM feeds ORDER BY coalesce(title, url) COLLATE NOCASE, id"  # noqa: S608
+        f"SELECT {_FEED_COLS} FROM feeds {where}"  # noqa: S608
+        " ORDER BY removed_at IS NOT NULL, coalesce(title, url) COLLATE NOCASE, id"
     )
     return [_feed(r) for r in rows]
 
 
-def add(conn: sqlite3.Connection, url: str, title: str | None, now: str, actor: str) -> Feed:
+def add(
+    conn: sqlite3.Connection, url: str, title: str | None, now: str, actor: str
+) -> tuple[Feed, bool]:
+    """Subscribe. Returns (the feed, whether it was a removed feed brought back).
+
+    A removed feed with this URL is revived: same id, its kept items with it, a ``title``
+    given here replaces the old one. Its schedule, errors, disabled reason and validators
+    are reset, so the next poll fetches it in full and brings back the items that the
+    remove deleted (the kept ones are matched by guid and updated in place, not doubled).
+    """
     url = validate_url(url)
     with db.write(conn):
-        if conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
+        row = conn.execute("SELECT id, removed_at FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is not None and row["removed_at"] is None:
             raise Conflict(f"already subscribed: {url}")
-        cur = conn.execute(
-            "INSERT INTO feeds(url, title, next_poll_at, added_at) VALUES (?, ?, ?, ?)",
-            (url, title, now, now),
-        )
-        Journal(conn, actor, "feed_add", now).record(None, None, None, None, url=url)
-    return get(conn, cur.lastrowid)
+        if row is not None:
+            feed_id = row["id"]
+            conn.execute(
+                "UPDATE feeds SET removed_at = NULL, title = coalesce(?, title),"
+                " next_poll_at = ?, error_count = 0, last_error = NULL, disabled_reason = NULL,"
+                " etag = NULL, last_modified = NULL WHERE id = ?",
+                (title, now, feed_id),
+            )
+            Journal(conn, actor, "feed_revive", now).record(
+                None, None, None, None, url=url, feed_id=feed_id, removed_at=row["removed_at"]
+            )
+        else:
+            feed_id = conn.execute(
+                "INSERT INTO feeds(url, title, next_poll_at, added_at) VALUES (?, ?, ?, ?)",
+                (url, title, now, now),
+            ).lastrowid
+            Journal(conn, actor, "feed_add", now).record(None, None, None, None, url=url)
+    return get(conn, feed_id), row is not None
+
+
+_TOUCHED = """
+    EXISTS (SELECT 1 FROM item_topics WHERE item_id = items.id)
+    OR EXISTS (SELECT 1 FROM followups WHERE item_id = items.id)
+    OR EXISTS (SELECT 1 FROM item_state WHERE item_id = items.id)
+"""
 
 
 def remove(conn: sqlite3.Connection, feed_id: int, purge: bool, now: str, actor: str) -> tuple[int, int]:
-    """Unsubscribe. Returns (items deleted, items kept because the analyst touched them)."""
-    feed = get(conn, feed_id)
-    touched = """
-        EXISTS (SELECT 1 FROM item_topics WHERE item_id = items.id)
-        OR EXISTS (SELECT 1 FROM followups WHERE item_id = items.id)
-        OR EXISTS (SELECT 1 FROM item_state WHERE item_id = items.id)
+    """Unsubscribe. Returns (items deleted, items kept because the analyst touched them).
+
+    Without ``purge`` the untouched items go and the feed stays as a tombstone
+    (``removed_at`` set) that the kept items still point at. With ``purge`` the feed
+    row and all its items go, a tombstone's too.
     """
     with db.write(conn):
+        feed = get(conn, feed_id)
         if purge:
             kept = 0
             deleted = conn.execute("DELETE FROM items WHERE feed_id = ?", (feed_id,)).rowcount
+            conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
         else:
+            if feed.removed:
+                raise Conflict(f"feed {feed_id} is already removed; --purge deletes it"
+                               " and the items kept from it")
             deleted = conn.execute(
-                f"DELETE FROM items WHERE feed_id = ? AND NOT ({touched})", (feed_id,)  # noqa: S608
+                f"DELETE FROM items WHERE feed_id = ? AND NOT ({_TOUCHED})", (feed_id,)  # noqa: S608
             ).rowcount
             kept = conn.execute(
                 "SELECT count(*) FROM items WHERE feed_id = ?", (feed_id,)
             ).fetchone()[0]
-        conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+            conn.execute("UPDATE feeds SET removed_at = ? WHERE id = ?", (now, feed_id))
         Journal(conn, actor, "feed_remove", now).record(
             None, None, None, None, url=feed.url, title=feed.title, purge=purge,
-            deleted=deleted, kept=kept,
+            deleted=deleted, kept=kept, feed_id=feed_id,
         )
     return deleted, kept
 
 
 def due(conn: sqlite3.Connection, now: str, everything: bool = False) -> list[Feed]:
+    """Feeds to poll now (or every polled feed): never a removed or disabled one."""
     if everything:
-        where, params = "disabled_reason IS NULL", ()
+        where, params = "removed_at IS NULL AND disabled_reason IS NULL", ()
     else:
-        where = "disabled_reason IS NULL AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+        where = ("removed_at IS NULL AND disabled_reason IS NULL"
+                 " AND (next_poll_at IS NULL OR next_poll_at <= ?)")
         params = (now,)
     rows = conn.execute(
         f"SELECT {_FEED_COLS} FROM feeds WHERE {where} ORDER BY next_poll_at, id", params  # noqa: S608

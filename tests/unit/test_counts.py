@@ -1,7 +1,8 @@
 """``feed_counts`` (schema v3) stays equal to a brute-force count of items and item_state
 whatever happens to the file: ingest, read/unread, status, undo (which restores rows with
-INSERT … ON CONFLICT DO UPDATE and DELETE), feed removal with and without purge, item
-deletion, and writes made with plain SQL by someone querying the file."""
+INSERT … ON CONFLICT DO UPDATE and DELETE), feed removal with and without purge (a removed
+feed, schema v4, keeps the items the analyst touched but is no sidebar queue), reviving a
+removed feed, item deletion, and writes made with plain SQL by someone querying the file."""
 
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ def brute(conn: sqlite3.Connection) -> Counts:
         all=q("SELECT count(*) FROM items").fetchone()[0],
         by_topic=dict(q("SELECT topic_id, count(*) FROM item_topics"
                         " WHERE state != 'rejected' GROUP BY topic_id").fetchall()),
+        # untriaged per subscribed feed: not the removed feeds' kept items, nor the items
+        # an older triage left without a feed (feed_id NULL); both still count in the totals
         by_feed=dict(q(f"SELECT i.feed_id, sum(coalesce(s.status, 'new') = 'new') {STATE_JOIN}"  # noqa: S608
-                       " WHERE i.feed_id IS NOT NULL GROUP BY i.feed_id").fetchall()),
+                       " JOIN feeds f ON f.id = i.feed_id WHERE f.removed_at IS NULL"
+                       " GROUP BY i.feed_id").fetchall()),
     )
 
 
@@ -80,6 +84,7 @@ class Driver:
         self.store, self.rng, self.serial = store, rng, 0
         self.feeds = [store.add_feed(f"https://f{k}.example/rss", f"Feed {k}").id
                       for k in range(3)]
+        self.removed: list[int] = []  # tombstones: removed without --purge
 
     def item_ids(self) -> list[int]:
         return [r[0] for r in self.store.conn.execute("SELECT id FROM items ORDER BY id")]
@@ -135,9 +140,22 @@ class Driver:
             pass
 
     def remove_feed(self) -> None:
-        if self.feeds:
+        """Remove a subscribed feed (a tombstone, or purged), or purge a tombstone."""
+        if self.removed and (not self.feeds or self.rng.random() < 0.25):
+            self.store.remove_feed(self.removed.pop(), purge=True)
+        elif self.feeds:
             feed = self.feeds.pop(self.rng.randrange(len(self.feeds)))
-            self.store.remove_feed(feed, purge=self.rng.random() < 0.5)
+            purge = self.rng.random() < 0.5
+            self.store.remove_feed(feed, purge=purge)
+            if not purge:
+                self.removed.append(feed)
+
+    def revive(self) -> None:
+        """`feeds add` of a removed feed's URL: the same feed, its kept items with it."""
+        if self.removed:
+            feed = self.removed.pop(self.rng.randrange(len(self.removed)))
+            assert self.store.subscribe(self.store.feed(feed).url) == (self.store.feed(feed), True)
+            self.feeds.append(feed)
 
     def delete_items(self) -> None:
         """By hand, with sqlite3: the foreign keys cascade to item_state."""
@@ -167,7 +185,7 @@ class Driver:
     def move_items(self) -> None:
         """items.feed_id changed by hand (to another feed, or to none)."""
         if (ids := self.some(3)) and self.feeds:
-            target = self.rng.choice([*self.feeds, None])
+            target = self.rng.choice([*self.feeds, *self.removed, None])
             for item_id in ids:
                 # (feed_id, guid_key) is unique: skip an item whose guid the target has
                 self.store.conn.execute(
@@ -175,7 +193,7 @@ class Driver:
 
     ACTIONS = (("ingest", 6), ("read", 4), ("status", 4), ("tag", 2), ("followup", 2),
                ("undo", 3), ("remove_feed", 1), ("add_feed", 1), ("delete_items", 1),
-               ("sql_state", 2), ("move_items", 1))
+               ("sql_state", 2), ("move_items", 1), ("revive", 1))
 
     def step(self) -> str:
         names, weights = zip(*self.ACTIONS, strict=True)
@@ -192,7 +210,7 @@ def test_counts_equal_brute_force_after_random_actions(tmp_path: Path, seed: int
         for _ in range(120):
             done.append(driver.step())
             assert_consistent(store)
-        assert {"ingest", "undo", "remove_feed", "delete_items"} <= set(done)
+        assert {"ingest", "undo", "remove_feed", "delete_items", "revive"} <= set(done)
 
 
 @settings(max_examples=25, deadline=None,
@@ -216,15 +234,29 @@ def test_counts_by_feed_and_removed_feeds(tmp_path: Path) -> None:
         store.mark_read(ids_a[1:4])
         c = store.counts(TODAY)
         assert (c.all, c.untriaged, c.unread, c.by_feed) == (8, 6, 5, {a: 3, b: 3})
-        assert store.remove_feed(a) == (1, 4)  # kept items lose their feed
-        c = store.counts(TODAY)
+        assert store.remove_feed(a) == (1, 4)  # the 4 touched items stay, with their feed
+        c = store.counts(TODAY)  # they count in the totals, and a is no feed queue
         assert (c.all, c.untriaged, c.unread, c.by_feed) == (7, 5, 4, {b: 3})
         rows = dict((r[0], tuple(r[1:])) for r in store.conn.execute("SELECT * FROM feed_counts"))
-        assert rows == {0: (4, 2, 1), b: (3, 3, 3)}  # feed 0: items of removed feeds
+        assert rows == {a: (4, 2, 1), b: (3, 3, 3)}
+        assert sorted(store.item_ids("is:new")) == [*ids_a[2:4], *ids_b]  # in the queues
+        store.set_status(ids_a[2:4], "triaged")  # kept items can still be triaged
+        assert store.counts(TODAY).untriaged == 3
+        store.undo()
         store.set_status(ids_b, "archived")
         assert store.counts(TODAY).by_feed == {b: 0}
         store.undo()
         assert store.counts(TODAY).by_feed == {b: 3}
+        store.add_feed("https://a.example/rss")  # revived: a queue again, with its kept items
+        assert store.counts(TODAY).by_feed == {a: 2, b: 3}
+        assert store.remove_feed(a) == (0, 4)
+        # an item an older triage left without a feed (feed_id NULL) counts under feed 0
+        store.conn.execute("UPDATE items SET feed_id = NULL WHERE id = ?", (ids_b[0],))
+        c = store.counts(TODAY)
+        assert (c.all, c.untriaged, c.by_feed) == (7, 5, {b: 2})
         store.remove_feed(b, purge=True)
-        assert [r[0] for r in store.conn.execute("SELECT feed_id FROM feed_counts")] == [0]
+        store.remove_feed(a, purge=True)
+        assert [tuple(r) for r in store.conn.execute("SELECT * FROM feed_counts")] == [
+            (0, 1, 1, 1)]
+        assert store.feeds(include_removed=True) == []
         assert_consistent(store)

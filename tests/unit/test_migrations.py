@@ -169,6 +169,54 @@ def test_a_v2_file_with_data_gets_right_counts(tmp_path: Path) -> None:
         assert (c.all, c.untriaged, c.unread, c.by_feed) == (12, 8, 7, {1: 3})
 
 
+def test_a_v3_file_with_an_orphaned_item_upgrades_to_v4(tmp_path: Path) -> None:
+    """v4 adds feeds.removed_at. A v3 triage deleted a removed feed's row and set its kept
+    items' feed_id to NULL: such an item stays as it is (shown as "(removed feed)", counted
+    under feed 0). The other feeds are subscribed, and the next remove leaves a tombstone."""
+    path = tmp_path / "v3.db"
+    build_at_version(path, 3)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:  # as a v3 triage left it: feed 2 polled, feed 1 fine, item 4 orphaned by a remove
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO feeds(id, url, title, added_at, next_poll_at, last_polled_at)"
+                     " VALUES (2, 'https://b.example/f', 'B Monitor', ?, ?, ?)", (NOW, NOW, NOW))
+        for k, feed in ((4, None), (5, 2), (6, 2)):
+            conn.execute(
+                "INSERT INTO items(id, feed_id, guid_key, title, first_seen_at, sort_at,"
+                " content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (k, feed, f"g{k}", f"Item {k}", NOW, NOW, f"h{k}"))
+        conn.execute("INSERT INTO item_topics(item_id, topic_id, state, source, by, at)"
+                     " VALUES (4, 2, 'confirmed', 'analyst', 'alice', ?)", (NOW,))
+        conn.execute("INSERT INTO item_state(item_id, read_at, status) VALUES (5, ?, 'new')",
+                     (NOW,))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    with Store(path, actor="bob") as store:
+        q = store.conn.execute
+        assert q("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert [(f.id, f.removed_at) for f in store.feeds()] == [(2, None), (1, None)]
+        orphan = store.item(4)
+        assert (orphan.row.feed_id, orphan.row.feed) == (None, "(removed feed)")
+        assert [t.name for t in orphan.topics] == ["sanctions"]
+        c = store.counts()
+        assert (c.all, c.untriaged, c.unread, c.by_feed) == (6, 5, 4, {1: 2, 2: 2})
+        assert [f.id for f in store.due_feeds(everything=True)] == [1, 2]
+
+        assert store.remove_feed(2) == (1, 1)  # 6 untouched: deleted; 5 was read: kept
+        assert [f.id for f in store.feeds()] == [1]
+        assert store.feed(2).removed_at is not None
+        assert [f.id for f in store.due_feeds(everything=True)] == [1]
+        assert store.rows([5])[0].feed == "B Monitor"  # a v4 remove keeps the source
+        assert store.item(4).row.feed == "(removed feed)"  # the v3 orphan is unchanged
+        c = store.counts()
+        assert (c.all, c.untriaged, c.unread, c.by_feed) == (5, 4, 3, {1: 2})
+        assert [tuple(r) for r in q("SELECT * FROM feed_counts ORDER BY feed_id")] == [
+            (0, 1, 1, 1), (1, 3, 2, 2), (2, 1, 1, 0)]
+        assert [r[0] for r in q("SELECT feed FROM untriaged WHERE id IN (4, 5) ORDER BY id")
+                ] == [None, "B Monitor"]
+
+
 def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
     Store(path).close()

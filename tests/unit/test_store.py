@@ -646,19 +646,23 @@ def test_remove_feed_keeps_touched_items_unless_purge(store: Store, feed) -> Non
     store.set_status([ids[3]], "archived")
 
     assert store.remove_feed(feed.id) == (2, 4)
-    assert [f.id for f in store.feeds()] == [other.id]
+    assert [f.id for f in store.feeds()] == [other.id]  # no longer subscribed
     left = store.rows(ids)
     assert [r.id for r in left] == ids[:4]
-    assert all(r.feed_id is None and r.feed == "(removed feed)" for r in left)
+    assert all(r.feed_id == feed.id and r.feed == "ISW Daily" for r in left)  # source kept
     assert analyst_view(store, ids[0])["topics"] == {"labor": "confirmed"}
     assert store.item(ids[2]).followup is not None
     event = json.loads(store.events(limit=1)[0].detail)
     assert (event["deleted"], event["kept"], event["purge"]) == (2, 4, False)
-    with pytest.raises(NotFound):
-        store.feed(feed.id)
+    tombstone = store.feed(feed.id)
+    assert tombstone.removed and INSTANT.match(tombstone.removed_at)
+    with pytest.raises(Conflict, match="already removed"):
+        store.remove_feed(feed.id)
 
     assert store.remove_feed(other.id, purge=True) == (1, 0)
     assert store.rows([kept_elsewhere]) == []
+    with pytest.raises(NotFound):
+        store.feed(other.id)
 
 
 def test_remove_feed_purge_drops_analyst_rows_too(store: Store, feed) -> None:
@@ -753,7 +757,7 @@ def _activity(store: Store, seed: int = 3) -> list[int]:
         store.set_followup(with_followup[k * 6 : k * 6 + 6], due, f"note {due}")
     store.finish_followup(with_followup[::5])
     store.finish_followup(with_followup[1::7], clear=True)
-    store.remove_feed(feeds[-1].id)  # some kept items lose their feed
+    store.remove_feed(feeds[-1].id)  # a removed feed: its kept items stay in the totals
     return ids
 
 
@@ -775,7 +779,9 @@ def test_counts_match_brute_force(store: Store) -> None:
         " GROUP BY t.id").fetchall())
     assert c.by_feed == dict(q(
         f"SELECT i.feed_id, sum(coalesce(s.status, 'new') = 'new') {state_join}"  # noqa: S608
-        " WHERE i.feed_id IS NOT NULL GROUP BY i.feed_id").fetchall())
+        " JOIN feeds f ON f.id = i.feed_id WHERE f.removed_at IS NULL GROUP BY i.feed_id"
+    ).fetchall())
+    assert set(c.by_feed) == {f.id for f in store.feeds()}  # subscribed feeds only
     assert 0 < c.overdue < c.followups < c.untriaged < c.all
     # and counts agree with the query language
     assert c.unread == len(store.item_ids("is:unread"))
@@ -811,6 +817,9 @@ def test_documented_views(store: Store) -> None:
         shown = set(v["topics"].split(", ")) if v["topics"] else set()
         assert shown == {name for name, _ in r.topics}
         assert v["feed"] == (None if r.feed_id is None else store.feed(r.feed_id).title)
+    kept = [r.id for r in rows if store.feed(r.feed_id).removed]  # _activity removed Feed 3
+    assert kept and {with_topics[i]["feed"] for i in kept} == {"Feed 3"}
+    assert {r["feed"] for r in q("SELECT feed FROM untriaged")} >= {"Feed 0", "Feed 3"}
 
 
 def test_every_instant_is_utc_text(store: Store) -> None:
@@ -844,7 +853,7 @@ def test_every_instant_is_utc_text(store: Store) -> None:
     dues = [r[0] for r in store.conn.execute("SELECT due FROM followups WHERE due IS NOT NULL")]
     assert dues and all(DATE.match(d) for d in dues)
     must_have_values = {
-        "feeds.added_at", "feeds.next_poll_at", "feeds.last_polled_at", "feeds.last_success_at",
+        "feeds.added_at", "feeds.removed_at", "feeds.next_poll_at", "feeds.last_polled_at", "feeds.last_success_at",
         "fetch_log.at", "items.first_seen_at", "items.sort_at", "items.published_at",
         "item_revisions.replaced_at", "topics.created_at", "item_topics.at",
         "item_state.read_at", "item_state.status_at", "followups.created_at",
