@@ -26,19 +26,24 @@ def add_parsers(sub, parents) -> None:
     feeds.set_defaults(func=lambda args, ctx: _usage(feeds))
     verbs = feeds.add_subparsers(dest="feeds_command", metavar="ACTION",
                                  parser_class=type(feeds))
-    add = verbs.add_parser("add", parents=parents, help="subscribe to a feed URL (http/https)")
+    add = verbs.add_parser("add", parents=parents,
+                           help="subscribe to a feed URL (http/https); re-subscribes a removed feed")
     add.add_argument("url", metavar="URL")
     add.add_argument("--title", help="a title of your own (default: the feed's)")
     add.set_defaults(func=run_add)
     lst = verbs.add_parser("list", parents=parents,
                            help="feeds with status, last success, error and next poll")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.add_argument("--all", action="store_true",
+                     help="also the feeds you removed without --purge (status 'removed')")
     lst.set_defaults(func=run_list)
     rm = verbs.add_parser("remove", parents=parents,
-                          help="unsubscribe; keeps items you touched unless --purge")
+                          help="unsubscribe; keeps items you touched (and the feed's name for"
+                               " them) unless --purge")
     rm.add_argument("id", metavar="ID", type=int, help="the feed id (see 'triage feeds list')")
     rm.add_argument("--purge", action="store_true",
-                    help="also delete the items you tagged, read or marked for follow-up")
+                    help="also delete the items you tagged, read or marked for follow-up, and"
+                         " the feed itself (works on a removed feed too)")
     rm.set_defaults(func=run_remove)
     en = verbs.add_parser("enable", parents=parents,
                           help="poll a disabled or failing feed again at the next poll")
@@ -58,8 +63,12 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_add(args, ctx) -> int:
-    feed = ctx.store(actor="cli").add_feed(args.url, args.title)
-    common.out(f"added feed {feed.id}: {feed.url}")
+    feed, revived = ctx.store(actor="cli").subscribe(args.url, args.title)
+    if revived:
+        common.out(f"re-subscribed to removed feed {feed.id}"
+                   f" ({display_safe(feed.name, one_line=True)}): {feed.url}")
+    else:
+        common.out(f"added feed {feed.id}: {feed.url}")
     common.out("it is polled by the next 'triage poll'")
     return 0
 
@@ -76,6 +85,8 @@ def _local(instant: str | None) -> str:
 
 
 def feed_status(feed: Feed) -> str:
+    if feed.removed:
+        return "removed"
     if feed.disabled_reason:
         return "disabled"
     if not feed.last_polled_at:
@@ -92,7 +103,7 @@ def _feed_json(feed: Feed) -> dict:
         "last_polled_at": feed.last_polled_at, "last_success_at": feed.last_success_at,
         "next_poll_at": feed.next_poll_at, "error_count": feed.error_count,
         "last_error": feed.last_error, "disabled_reason": feed.disabled_reason,
-        "added_at": feed.added_at,
+        "added_at": feed.added_at, "removed_at": feed.removed_at,
     }
 
 
@@ -101,19 +112,23 @@ def _cut(text: str, width: int) -> str:
 
 
 def run_list(args, ctx) -> int:
-    feeds = ctx.store(actor="cli").feeds()
+    """Subscribed feeds; with --all, the removed ones after them (status 'removed')."""
+    store = ctx.store(actor="cli")
+    feeds = store.feeds(include_removed=args.all)
     if args.json:
         common.out_json([_feed_json(f) for f in feeds])
         return 0
     if not feeds:
-        common.out("no feeds yet: add one with 'triage feeds add URL'")
+        removed = 0 if args.all else len(store.feeds(include_removed=True))
+        hint = f" ({removed} removed: 'triage feeds list --all')" if removed else ""
+        common.out(f"no feeds yet: add one with 'triage feeds add URL'{hint}")
         return 0
     common.out(f"{'ID':>4}  {'TITLE':<36}  {'STATUS':<11}  {'LAST SUCCESS':<16}  "
                f"{'NEXT POLL':<16}  ERROR")
     for feed in feeds:
         title = _cut(display_safe(feed.name, one_line=True), 36)
         error = feed.disabled_reason or feed.last_error or ""
-        next_poll = "-" if feed.disabled_reason else _local(feed.next_poll_at)
+        next_poll = "-" if feed.disabled_reason or feed.removed else _local(feed.next_poll_at)
         common.out(
             f"{feed.id:>4}  {title:<36}  {feed_status(feed):<11}  "
             f"{_local(feed.last_success_at):<16}  {next_poll:<16}  "
@@ -126,10 +141,14 @@ def run_remove(args, ctx) -> int:
     store = ctx.store(actor="cli")
     feed = store.feed(args.id)
     deleted, kept = store.remove_feed(args.id, purge=args.purge)
-    common.out(f"removed feed {feed.id} ({display_safe(feed.name, one_line=True)}):"
+    verb = "purged" if args.purge and feed.removed else "removed"
+    common.out(f"{verb} feed {feed.id} ({display_safe(feed.name, one_line=True)}):"
                f" {deleted} items deleted, {kept} kept")
     if kept:
-        common.out("the kept items are ones you tagged, read or marked; --purge deletes them too")
+        common.out("the kept items are ones you tagged, read or marked; they keep the feed's"
+                   f" name. 'triage feeds remove {feed.id} --purge' deletes them too")
+    if not args.purge:
+        common.out(f"it is no longer polled; 'triage feeds add {feed.url}' subscribes to it again")
     return 0
 
 
@@ -160,7 +179,7 @@ def run_import(args, ctx) -> int:
         return common.fail(f"{args.file}: {exc}")
     store = ctx.store(actor="cli")
     known = {f.url for f in store.feeds()}
-    added = duplicates = invalid = 0
+    added = revived = duplicates = invalid = 0
     for sub in subs:
         try:
             url = validate_url(sub.url)
@@ -172,14 +191,16 @@ def run_import(args, ctx) -> int:
             duplicates += 1
             continue
         try:
-            store.add_feed(url, sub.title)
+            _feed, again = store.subscribe(url, sub.title)
         except Conflict:
             duplicates += 1
             continue
         known.add(url)
         added += 1
-    common.out(f"imported {added} feeds from {args.file}; {duplicates} duplicates skipped,"
-               f" {invalid} invalid")
+        revived += again
+    again_note = f" ({revived} of them re-subscribed after a remove)" if revived else ""
+    common.out(f"imported {added} feeds from {args.file}{again_note}; {duplicates} duplicates"
+               f" skipped, {invalid} invalid")
     return 0
 
 

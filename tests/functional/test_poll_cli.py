@@ -151,11 +151,14 @@ def test_opml_import_export_round_trip(tmp_path):
     db = tmp_path / "o.db"
     with Store(db) as store:
         store.add_feed("https://known.example.org/atom", "Known")
+        for url in ("https://isw.example.org/rss", "https://gone.example.org/rss"):
+            store.remove_feed(store.add_feed(url, "Removed").id)  # neither exported nor known
     path = tmp_path / "in.opml"
     path.write_text(OPML, encoding="utf-8")
     imported = run_cli("feeds", "import", str(path), db=db)
     assert imported.returncode == 0, imported.stderr
     assert "imported 2 feeds" in imported.stdout
+    assert "(1 of them re-subscribed after a remove)" in imported.stdout
     assert "2 duplicates skipped" in imported.stdout and "1 invalid" in imported.stdout
     exported = run_cli("feeds", "export", db=db)
     assert exported.returncode == 0
@@ -190,12 +193,24 @@ def test_feeds_remove_keeps_touched_items_unless_purge(tmp_path):
     kept = run_cli("feeds", "remove", str(one.id), db=db)
     assert kept.returncode == 0, kept.stderr
     assert "2 items deleted, 1 kept" in kept.stdout
+    assert f"'triage feeds add {one.url}' subscribes to it again" in kept.stdout
     purged = run_cli("feeds", "remove", str(two.id), "--purge", db=db)
     assert "3 items deleted, 0 kept" in purged.stdout
+    items = json.loads(run_cli("items", "--json", db=db).stdout)
+    assert [(i["id"], i["feed"]) for i in items] == [(touched[0], one.url)]  # source kept
     with Store(db) as store:
         assert store.item_ids() == [touched[0]]
         assert store.feeds() == []
         assert [e.action for e in store.events(limit=2)] == ["feed_remove", "feed_remove"]
+    listed = run_cli("feeds", "list", db=db)
+    assert listed.stdout.strip() == (
+        "no feeds yet: add one with 'triage feeds add URL' (1 removed: 'triage feeds list --all')")
+    again = run_cli("feeds", "remove", str(one.id), db=db)
+    assert again.returncode == 1 and "already removed; --purge" in again.stderr
+    gone = run_cli("feeds", "remove", str(one.id), "--purge", db=db)
+    assert gone.returncode == 0 and f"purged feed {one.id}" in gone.stdout
+    assert "1 items deleted, 0 kept" in gone.stdout
+    assert run_cli("items", db=db).stdout == ""
     missing = run_cli("feeds", "remove", "99", db=db)
     assert missing.returncode == 1 and "no feed 99" in missing.stderr
 
@@ -223,3 +238,46 @@ def test_feeds_enable_turns_a_gone_feed_back_on(tmp_path):
         assert [f.id for f in store.due_feeds()] == [feed.id]
     missing = run_cli("feeds", "enable", "99", db=db)
     assert missing.returncode == 1 and missing.stderr.strip() == "triage: error: no feed 99"
+
+
+def test_a_removed_feed_is_not_polled_and_adding_it_again_revives_it(tmp_path, web):
+    """The whole round trip as a user does it: poll, tag, remove (the tagged item stays,
+    under the feed's name), list, poll (the removed feed is not fetched), add the URL again
+    (re-subscribed, not a duplicate), poll (the deleted items come back, none doubled)."""
+    db = tmp_path / "revive.db"
+    url = web.route("/desk", Document(BODY))
+    assert run_cli("feeds", "add", url, db=db).stdout.startswith("added feed 1:")
+    assert run_cli("poll", db=db).returncode == 0
+    items = json.loads(run_cli("items", "--json", db=db).stdout)
+    assert [i["feed"] for i in items] == ["Desk"] * 4
+    assert run_cli("tag", "labor", str(items[0]["id"]), db=db).returncode == 0
+
+    removed = run_cli("feeds", "remove", "1", db=db)
+    assert "removed feed 1 (Desk): 3 items deleted, 1 kept" in removed.stdout
+    assert [(i["id"], i["feed"]) for i in json.loads(run_cli("items", "--json", db=db).stdout)
+            ] == [(items[0]["id"], "Desk")]
+    assert json.loads(run_cli("items", "--json", "--", "+labor", db=db).stdout)[0]["feed"] == "Desk"
+    assert json.loads(run_cli("feeds", "list", "--json", db=db).stdout) == []
+    listed = json.loads(run_cli("feeds", "list", "--all", "--json", db=db).stdout)
+    assert [(f["id"], f["status"]) for f in listed] == [(1, "removed")] and listed[0]["removed_at"]
+    table = run_cli("feeds", "list", "--all", db=db).stdout.splitlines()
+    assert table[1].split()[:3] == ["1", "Desk", "removed"]
+    enable = run_cli("feeds", "enable", "1", db=db)
+    assert enable.returncode == 1 and "was removed" in enable.stderr
+
+    requests = len(web.seen("/desk"))
+    polled = json.loads(run_cli("poll", "--all", "--json", db=db).stdout)
+    assert polled["feeds"] == 0 and len(web.seen("/desk")) == requests  # never fetched
+
+    revived = run_cli("feeds", "add", url, db=db)
+    assert revived.returncode == 0, revived.stderr
+    assert revived.stdout.startswith(f"re-subscribed to removed feed 1 (Desk): {url}")
+    assert [f["status"] for f in json.loads(run_cli("feeds", "list", "--json", db=db).stdout)
+            ] == ["ok"]
+    polled = json.loads(run_cli("poll", "--json", db=db).stdout)  # due at once
+    assert (polled["feeds"], polled["items_new"]) == (1, 3)
+    after = json.loads(run_cli("items", "--json", db=db).stdout)
+    assert sorted(i["id"] for i in after)[0] == items[0]["id"] and len(after) == 4
+    assert {i["feed"] for i in after} == {"Desk"}
+    duplicate = run_cli("feeds", "add", url, db=db)
+    assert duplicate.returncode == 1 and "already subscribed" in duplicate.stderr

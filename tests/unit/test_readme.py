@@ -62,15 +62,36 @@ def test_sql_examples_run_against_a_seeded_file(tmp_path):
     path = tmp_path / "triage.db"
     seed(path).close()
     statements = _sql_examples()
-    assert len(statements) >= 5
+    assert len(statements) >= 6
     conn = sqlite3.connect(path)
     results = [conn.execute(s).fetchall() for s in statements]
-    untriaged, overdue, per_topic, patriot, trouble = results
+    untriaged, overdue, per_topic, patriot, trouble, kept = results
     assert len(untriaged) == 10
     assert [r[0] for r in overdue] == [1]
     assert ("labor", "confirmed", 1) in per_topic
     assert [r[0] for r in patriot] == [3]
     assert trouble == []
+    assert kept == []
+
+
+def test_sql_examples_after_a_feed_is_removed(tmp_path):
+    """`feeds remove` keeps the touched items under the feed's name; a removed feed is not
+    "in trouble" whatever its last fetch said."""
+    path = tmp_path / "triage.db"
+    store = seed(path)
+    desk = store.feeds()[1]  # War Desk: items 1-3 are tagged, read or followed up, 4 is not
+    assert desk.title == "War Desk"
+    store.conn.execute("UPDATE feeds SET error_count = 3 WHERE id = ?", (desk.id,))
+    assert store.remove_feed(desk.id) == (1, 3)
+    store.close()
+    conn = sqlite3.connect(path)
+    untriaged, overdue, _per_topic, _patriot, trouble, kept = (
+        conn.execute(s).fetchall() for s in _sql_examples())
+    assert ("War Desk", "Drones over a German base") in {(r[2], r[3]) for r in untriaged}
+    assert [(r[0], r[3]) for r in overdue] == [(1, "North Korean workers on student visas")]
+    assert trouble == []
+    assert [(r[0], r[1]) for r in kept] == [(1, "War Desk"), (2, "War Desk"), (3, "War Desk")]
+    assert all(r[2] for r in kept)  # removed_at
 
 
 def test_sqlite_utils_examples_run(tmp_path):
