@@ -82,8 +82,8 @@ def not_modified(
         feed_id=feed.id, at=instant(now), http_status=fetched.status, bytes=fetched.wire_bytes,
         duration_ms=fetched.duration_ms,
     )
-    store.record_fetch(record, update)
-    return _result(feed, NOT_MODIFIED, record, update)
+    kept_url = store.record_fetch(record, update)
+    return _result(feed, NOT_MODIFIED, record, update, moved=kept_url is None)
 
 
 def stored(
@@ -97,8 +97,8 @@ def stored(
         duration_ms=fetched.duration_ms, new=ingested.new, updated=ingested.updated,
         unchanged=ingested.unchanged,
     )
-    store.record_fetch(record, update)
-    return _result(feed, OK, record, update)
+    kept_url = store.record_fetch(record, update)  # a note when another feed has the new URL
+    return _result(feed, OK, record, update, moved=kept_url is None)
 
 
 def failed(
@@ -121,11 +121,14 @@ def failed(
     return _result(feed, outcome, record, update)
 
 
-def _result(feed: Feed, outcome: str, record: FetchRecord, update: FeedUpdate) -> FeedResult:
+def _result(
+    feed: Feed, outcome: str, record: FetchRecord, update: FeedUpdate, moved: bool = True
+) -> FeedResult:
+    """``moved`` False: a 301/308 was not followed (the store kept the old URL)."""
     return FeedResult(
         feed_id=feed.id, url=feed.url, name=feed.name, outcome=outcome,
         http_status=record.http_status, bytes=record.bytes, duration_ms=record.duration_ms,
         new=record.new, updated=record.updated, unchanged=record.unchanged,
         error_class=record.error_class, error_message=record.error_message,
-        next_poll_at=update.next_poll_at, moved_to=update.new_url,
+        next_poll_at=update.next_poll_at, moved_to=update.new_url if moved else None,
     )

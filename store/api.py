@@ -111,8 +111,10 @@ class Store:
         return sources.due(self.conn, now or self.now(), everything)
 
     @_guard
-    def record_fetch(self, record: FetchRecord, update: FeedUpdate) -> None:
-        sources.record_fetch(self.conn, record, update)
+    def record_fetch(self, record: FetchRecord, update: FeedUpdate) -> str | None:
+        """Log a fetch and update the feed. Returns a note when a permanent redirect could
+        not be followed (another feed has the new URL), else None."""
+        return sources.record_fetch(self.conn, record, update)
 
     @_guard
     def fetch_log(self, feed_id: int, limit: int = 20) -> list[FetchRecord]:

@@ -167,9 +167,24 @@ def due(conn: sqlite3.Connection, now: str, everything: bool = False) -> list[Fe
     return [_feed(r) for r in rows]
 
 
-def record_fetch(conn: sqlite3.Connection, rec: FetchRecord, update: FeedUpdate) -> None:
-    """Log one fetch and move the feed's state on, in one transaction."""
+def record_fetch(conn: sqlite3.Connection, rec: FetchRecord, update: FeedUpdate) -> str | None:
+    """Log one fetch and move the feed's state on, in one transaction.
+
+    A 301/308 (``update.new_url``) moves the stored URL, unless another feed row (subscribed
+    or removed) has that URL already: then the old URL stays, and the returned note (also
+    the feed's ``last_error`` after a success, so ``feeds list`` shows it) says why.
+    """
+    note = None
     with db.write(conn):
+        if update.new_url:
+            holder = conn.execute(
+                "SELECT id, removed_at FROM feeds WHERE url = ? AND id != ?",
+                (update.new_url, rec.feed_id),
+            ).fetchone()
+            if holder is not None:
+                which = "removed feed" if holder["removed_at"] else "feed"  # (--purge frees it)
+                note = (f"moved permanently to the URL of {which} {holder['id']}; kept the old"
+                        f" URL (new: {update.new_url})")
         conn.execute(
             "INSERT INTO fetch_log(feed_id, at, http_status, bytes, duration_ms, error_class,"
             " error_message, new_count, updated_count, unchanged_count)"
@@ -182,8 +197,8 @@ def record_fetch(conn: sqlite3.Connection, rec: FetchRecord, update: FeedUpdate)
         sets = ["last_polled_at = ?", "last_status = ?", "next_poll_at = ?"]
         params: list = [rec.at, rec.http_status, update.next_poll_at]
         if update.success:
-            sets += ["last_success_at = ?", "last_error = NULL", "error_count = 0"]
-            params.append(rec.at)
+            sets += ["last_success_at = ?", "last_error = ?", "error_count = 0"]
+            params += [rec.at, note]
         else:
             sets += ["last_error = ?", "error_count = error_count + 1"]
             params.append(f"{rec.error_class}: {rec.error_message}" if rec.error_class else rec.error_message)
@@ -194,12 +209,11 @@ def record_fetch(conn: sqlite3.Connection, rec: FetchRecord, update: FeedUpdate)
             if value is not None:
                 sets.append(f"{column} = ?")
                 params.append(value)
-        if update.new_url and not conn.execute(
-            "SELECT 1 FROM feeds WHERE url = ? AND id != ?", (update.new_url, rec.feed_id)
-        ).fetchone():
+        if update.new_url and note is None:
             sets.append("url = ?")
             params.append(update.new_url)
         conn.execute(f"UPDATE feeds SET {', '.join(sets)} WHERE id = ?", [*params, rec.feed_id])  # noqa: S608
+    return note
 
 
 def enable(conn: sqlite3.Connection, feed_id: int, now: str) -> None:

@@ -162,6 +162,39 @@ def test_failures_back_off_and_never_stop(farm):
         assert len(store.fetch_log(gone.id)) == 1
 
 
+def test_a_permanent_redirect_to_a_url_another_feed_has_is_shown(tmp_path):
+    """A 301/308 to a URL that another feed (subscribed, or removed and kept for its items)
+    already has cannot move the stored URL (URLs are unique): the old URL stays, and the
+    feed's last error says so in `triage feeds list`, while its items are still stored."""
+    with Loopback() as web:
+        db = tmp_path / "moved.db"
+        taken, held = web.route("/taken", doc()), web.route("/held", doc())
+        with Store(db, actor="cli") as store:
+            a = store.add_feed(web.route("/a", redirect(301, "/taken")))
+            b = store.add_feed(taken)
+            c = store.add_feed(web.route("/c", redirect(308, held)))
+            d = store.add_feed(held)
+            store.remove_feed(d.id)
+            free = store.add_feed(web.route("/free", redirect(301, "/t301")))
+            web.route("/t301", doc())
+        polled = run_cli("poll", "--all", "--json", db=db)
+        assert polled.returncode == 0, polled.stderr
+        results = {r["feed_id"]: r for r in json.loads(polled.stdout)["results"]}
+        listed = {f["id"]: f for f in json.loads(run_cli("feeds", "list", "--json", db=db).stdout)}
+        table = run_cli("feeds", "list", db=db).stdout
+    assert set(results) == {a.id, b.id, c.id, free.id}  # the removed feed is not polled
+    for feed, holder, which in ((a, b, "feed"), (c, d, "removed feed")):
+        assert (results[feed.id]["outcome"], results[feed.id]["new"]) == ("ok", 3)
+        assert results[feed.id]["moved_to"] is None  # the report claims no move
+        shown = listed[feed.id]
+        assert (shown["url"], shown["status"]) == (feed.url, "ok")  # the old URL, not failing
+        assert shown["last_error"] == (f"moved permanently to the URL of {which} {holder.id};"
+                                       f" kept the old URL (new: {holder.url})")
+        assert f"moved permanently to the URL of {which} {holder.id}; kept the old" in table
+    assert results[free.id]["moved_to"] == listed[free.id]["url"] == web.url("/t301")
+    assert listed[free.id]["last_error"] is None and listed[b.id]["last_error"] is None
+
+
 MEMORY_SCRIPT = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, 3 * 1024 ** 3))

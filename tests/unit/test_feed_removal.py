@@ -122,3 +122,23 @@ def test_purge_removes_a_tombstone_for_good(store: Store) -> None:
     assert not revived and store.events(limit=1)[0].action == "feed_add"
     assert store.item_ids() == []
 
+
+def test_a_permanent_redirect_to_a_taken_url_is_noted(store: Store) -> None:
+    a = store.add_feed("https://a.example/rss")
+    b = store.add_feed("https://b.example/rss")
+    gone = store.add_feed("https://c.example/rss")
+    store.remove_feed(gone.id)
+
+    def moved(to: str) -> str | None:
+        return store.record_fetch(FetchRecord(a.id, "2025-02-01T00:00:00Z", 200, 10, 5),
+                                  FeedUpdate(success=True, next_poll_at="2025-02-01T01:00:00Z",
+                                             new_url=to))
+
+    note = moved(b.url)
+    assert note == (f"moved permanently to the URL of feed {b.id}; kept the old URL"
+                    f" (new: {b.url})")
+    kept = store.feed(a.id)
+    assert (kept.url, kept.last_error, kept.error_count) == (a.url, note, 0)
+    assert f"the URL of removed feed {gone.id}; kept the old URL" in moved(gone.url)
+    assert moved("https://new.example/rss") is None
+    assert (store.feed(a.id).url, store.feed(a.id).last_error) == ("https://new.example/rss", None)
