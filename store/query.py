@@ -60,7 +60,8 @@ _TOPIC = (
 )
 # Matching feeds first, then their items through items_feed_sort: testing each item's
 # feed row instead walks most of the file for a small feed (100+ ms at 100k items).
-# The NOT NULL test keeps "-feed:x" true for items whose feed was removed.
+# A removed feed (schema v4) keeps its row, so "feed:x" still finds the items kept from it.
+# The NOT NULL test keeps "-feed:x" true for items left without a feed by an older triage.
 _FEED = (
     "(i.feed_id IS NOT NULL AND i.feed_id IN (SELECT fx.id FROM feeds fx WHERE"
     " instr(lower(coalesce(fx.title, '')), lower(?)) > 0 OR instr(coalesce(fx.title, ''), ?) > 0"

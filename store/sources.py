@@ -182,7 +182,7 @@ def record_fetch(conn: sqlite3.Connection, rec: FetchRecord, update: FeedUpdate)
                 (update.new_url, rec.feed_id),
             ).fetchone()
             if holder is not None:
-                which = "removed feed" if holder["removed_at"] else "feed"  # (--purge frees it)
+                which = "removed feed" if holder["removed_at"] else "feed"
                 note = (f"moved permanently to the URL of {which} {holder['id']}; kept the old"
                         f" URL (new: {update.new_url})")
         conn.execute(
