@@ -116,14 +116,19 @@ def _summary(entry: ParsedEntry, content_text: str) -> str | None:
     """The entry's own summary on one line, unless the content is all there is or says it."""
     if not entry.content_html or not entry.summary_html:
         return None
-    if entry.summary_html == entry.content_html:
-        return None
+    if entry.content_html.startswith(entry.summary_html.strip()):
+        return None  # a teaser cut from the content, markup and all: a string test is enough
     # Text only, so no sanitizing pass: the converter keeps text nodes, never markup,
     # and skips script/style content.
     text = _clean_line(html_to_text(entry.summary_html[: MAX_SUMMARY * 8]))[:MAX_SUMMARY]
-    if not text or _clean_line(content_text[: len(text) * 2]).startswith(text[:200]):
+    if not text or _starts_content(content_text, text):
         return None
     return text
+
+
+def _starts_content(content_text: str, summary_text: str) -> bool:
+    """The summary's first 200 characters open the content (on one line)."""
+    return _clean_line(content_text[: len(summary_text) * 2]).startswith(summary_text[:200])
 
 
 def guid_key(entry: ParsedEntry, title: str, published: str | None) -> str:

@@ -344,3 +344,35 @@ def test_normalize_needs_an_aware_now() -> None:
     feed = parse_document((GOLDEN / "rss20.xml").read_bytes(), {})
     with pytest.raises(ValueError):
         normalize(feed, feed_url=FEED_URL, now=datetime(2024, 6, 1))
+
+
+def _rss_item(description: str, content: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        "<channel><title>t</title><item><title>A</title><guid>a</guid>"
+        f"<description>{escape(description)}</description>"
+        f"<content:encoded>{escape(content)}</content:encoded></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("description", "content", "summary"),
+    [
+        # A teaser cut from the content, markup and all: nothing to add.
+        ("<p>First <b>para</b>.</p>", "<p>First <b>para</b>.</p><p>Second.</p>", None),
+        # The same text in other markup: still the start of the content.
+        ("First para.", "<p>First <b>para</b>.</p><p>Second.</p>", None),
+        # A summary of its own is kept, as one line of text.
+        ("<p>Our <i>take</i>:\n  sanctions work.</p>", "<p>Long body.</p>",
+         "Our take: sanctions work."),
+    ],
+)
+def test_summary_is_kept_only_when_it_adds_something(
+    description: str, content: str, summary: str | None
+) -> None:
+    feed = parse_document(_rss_item(description, content), {})
+    (item,) = normalize(feed, feed_url=FEED_URL, now=NOW)
+    assert item.summary == summary
+    assert item.content_text.startswith("First para.") or summary is not None
