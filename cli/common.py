@@ -7,10 +7,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from store import Store
 from store.text import display_safe
+
+if TYPE_CHECKING:
+    from store import Store
 
 
 def version() -> str:
@@ -39,6 +41,8 @@ class Context:
 
     def store(self, actor: str = "cli") -> Store:
         if self._store is None:
+            from store import Store  # not at import: parser workers re-import this module
+
             self._store = Store(self.db_path, actor=actor)
         return self._store
 

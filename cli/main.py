@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from store.errors import StoreError
 
-from . import analyst_cmds, common, feed_cmds, tui_cmds
+from . import common, tui_cmds
 
 EPILOG = """\
 Queries use triage's query language, e.g. triage items -- +labor is:unread '@7d'.
@@ -51,15 +51,29 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    from . import analyst_cmds, feed_cmds  # only when a parser is built: see _tui_only
+
     for module in (tui_cmds, feed_cmds, analyst_cmds):
         module.add_parsers(sub, [db_parent])
     return parser
 
 
+def _tui_only(argv: list[str]) -> argparse.Namespace | None:
+    """``triage`` and ``triage --db PATH`` open the TUI: for them, skip building the
+    whole parser (all subcommands: a few ms of the first screen's budget). Anything
+    else, help and errors included, goes through the parser."""
+    if not argv:
+        return argparse.Namespace(func=tui_cmds.run_tui)
+    if len(argv) == 2 and argv[0] == "--db" and argv[1] and not argv[1].startswith("-"):
+        return argparse.Namespace(func=tui_cmds.run_tui, db=argv[1])
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        return argparse.Namespace(func=tui_cmds.run_tui, db=argv[0][5:])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _tui_only(argv) or build_parser().parse_args(argv)
     if getattr(args, "func", None) is None:
         args.func = tui_cmds.run_tui
     ctx = common.Context(db=getattr(args, "db", None) or os.environ.get("TRIAGE_DB"))
