@@ -50,8 +50,10 @@ class Writer:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._idle = threading.Condition()
         self._pending = 0
-        self._thread = threading.Thread(target=self._run, name="triage-writer", daemon=True)
-        self._thread.start()
+        # Started by the first job, not here: the app builds the writer before its first
+        # screen, and a thread start there costs that screen a few ms.
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
 
     @property
     def pending(self) -> int:
@@ -62,6 +64,13 @@ class Writer:
         with self._idle:
             self._pending += 1
         self._queue.put((label, job))
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    thread = threading.Thread(target=self._run, name="triage-writer",
+                                              daemon=True)
+                    thread.start()
+                    self._thread = thread
 
     def wait_idle(self, timeout: float | None = 10.0) -> bool:
         """Block until every submitted job has run (tests, shutdown). False on timeout."""
@@ -70,8 +79,11 @@ class Writer:
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish the queued jobs, then stop the thread."""
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
+        with self._start_lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
