@@ -6,7 +6,9 @@
   delivers them) into a fresh file; only the ``ingest`` calls are timed, not the making
   of the items (that is parsing's cost, measured elsewhere). Target >= 5,000 items/s.
   Printed beside it: the average text per item (title + content_text, what FTS5 indexes,
-  where most of the ingest time goes) and the slowest single ingest call.
+  where most of the ingest time goes) and the slowest single ingest call. Then SQLite's
+  own reference on the first ``--ceiling-items`` of those items (:mod:`bench.fts_ceiling`):
+  the same ingest without the FTS trigger, and FTS5 alone with the schema's tokenizer.
 - a filtered page of 200, a feed page, full-text pages (a word, a phrase) and the
   sidebar's ``Store.counts()``, on a generated file (cached under ``.bench/``): median
   and p95 over ``--runs`` runs after one warm-up. Target <= 20 ms median each.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -28,7 +31,7 @@ from pathlib import Path
 from store import Store
 from store.models import IncomingItem
 
-from . import generate
+from . import fts_ceiling, generate
 
 INGEST_TARGET = 5_000  # items/s
 QUERY_TARGET_MS = 20.0
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="items to ingest into a fresh file (default: --items)")
     parser.add_argument("--runs", type=int, default=30, help="runs per query (at least 20)")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--ceiling-items", type=int, default=10_000,
+                        help="items for the SQLite reference rates (0: skip them)")
     args = parser.parse_args(argv)
     runs = max(20, args.runs)
     failed = False
@@ -121,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"      average text per item {ing.text_chars / ing.items:,.0f} characters"
               f" ({ing.text_bytes / ing.items / 1024:,.1f} KiB UTF-8) of title + content_text;"
               f" {len(ing.calls):,} ingest calls, slowest {ing.slowest_ms:,.0f} ms")
+        if args.ceiling_items:
+            ref = fts_ceiling.measure(args.ceiling_items)
+            bound = 1 / (1 / ref.fts_alone + 1 / ref.without_fts)
+            print(f"      SQLite reference, first {ref.items:,} of those items, fresh files:"
+                  f" Store.ingest {ref.full:,.0f}/s; without the FTS trigger"
+                  f" {ref.without_fts:,.0f}/s; FTS5 alone (same tokenizer, same batches)"
+                  f" {ref.fts_alone:,.0f}/s -> at best {bound:,.0f}/s for both in one"
+                  f" transaction (SQLite {sqlite3.sqlite_version})")
 
     began = time.perf_counter()
     path = generate.ensure(None, args.items)
