@@ -9,28 +9,40 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from . import analyst, clock, db, ingest, items, journal, sources
+from . import clock, db, items
 from .errors import Conflict, InvalidInput, StoreError
-from .models import (
-    Counts,
-    Event,
-    Feed,
-    FetchRecord,
-    IncomingItem,
-    IngestResult,
-    ItemDetail,
-    ItemRow,
-    Page,
-    SavedSearch,
-    Topic,
-    UndoResult,
-)
-from .sources import FeedUpdate
+
+if TYPE_CHECKING:
+    from . import analyst, ingest, journal, sources
+    from .models import Counts, Feed, ItemDetail, ItemRow, Page, SavedSearch, Topic
+    from .records import Event, FetchRecord, IncomingItem, IngestResult, UndoResult
+    from .sources import FeedUpdate
+
+
+class _OnFirstUse:
+    """A submodule imported when first used. The TUI's first screen only reads (``db``,
+    ``items``): the write side's imports need not delay it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(f"{__package__}.{self._name}")
+        globals()[self._name] = module  # from now on the module itself is found
+        return getattr(module, attr)
+
+
+if not TYPE_CHECKING:
+    analyst = _OnFirstUse("analyst")
+    ingest = _OnFirstUse("ingest")
+    journal = _OnFirstUse("journal")
+    sources = _OnFirstUse("sources")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -250,6 +262,8 @@ class Store:
             " ORDER BY id DESC LIMIT ?",
             [*params, limit],
         )
+        from .records import Event
+
         return [Event(**dict(r)) for r in rows]
 
     # ---- saved searches ---------------------------------------------------------

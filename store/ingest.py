@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from . import db
-from .models import IncomingItem, IngestResult
+from .records import IncomingItem, IngestResult
 
 BATCH = 500
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import NothingToUndo
-from .models import UndoResult
+from .records import UndoResult
 
 # table -> key columns. Only these tables are ever restored by undo.
 KEYS: dict[str, tuple[str, ...]] = {

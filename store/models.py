@@ -1,4 +1,10 @@
-"""Rows the Store API returns: frozen dataclasses, never sqlite3.Row."""
+"""Rows the Store API returns: frozen dataclasses, never sqlite3.Row.
+
+The records the poller hands over and the journal's (``IncomingItem``, ``IngestResult``,
+``FetchRecord``, ``Event``, ``UndoResult``) live in :mod:`store.records` and are
+importable from here too; they are loaded on first use, so the TUI's first screen does
+not wait for classes it does not need yet.
+"""
 
 from __future__ import annotations
 
@@ -119,24 +125,6 @@ class SavedSearch:
 
 
 @dataclass(frozen=True)
-class Event:
-    id: int
-    at: str
-    actor: str
-    action: str
-    item_id: int | None
-    detail: str
-    batch_id: str
-
-
-@dataclass(frozen=True)
-class UndoResult:
-    batch_id: str
-    action: str
-    count: int  # events reverted
-
-
-@dataclass(frozen=True)
 class Page:
     """A page of item rows, newest first by default, and the key to the next one."""
 
@@ -157,44 +145,12 @@ class Counts:
     by_feed: dict[int, int] = field(default_factory=dict)  # untriaged per feed
 
 
-# ---- the ingest side (what the poller hands over) -------------------------
+_RECORDS = frozenset({"IncomingItem", "IngestResult", "FetchRecord", "Event", "UndoResult"})
 
 
-@dataclass(frozen=True)
-class IncomingItem:
-    """One normalized entry, ready to store. Text fields are already clean."""
+def __getattr__(name: str):
+    if name in _RECORDS:
+        from . import records
 
-    guid_key: str
-    url: str | None
-    title: str
-    author: str | None
-    published_at: str | None
-    updated_at: str | None
-    summary: str | None
-    content_html: str | None
-    content_text: str
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    new_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class FetchRecord:
-    """What one fetch of one feed did, for ``fetch_log`` and the feed's state."""
-
-    feed_id: int
-    at: str
-    http_status: int | None
-    bytes: int
-    duration_ms: int
-    error_class: str | None = None
-    error_message: str | None = None
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
+        return getattr(records, name)
+    raise AttributeError(f"module 'store.models' has no attribute {name!r}")

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from . import db
 from .errors import Conflict, InvalidInput, NotFound
 from .journal import Journal
-from .models import Feed, FetchRecord
+from .models import Feed
+from .records import FetchRecord
 
 _FEED_COLS = (
     "id, url, title, site_url, etag, last_modified, next_poll_at, last_polled_at, "
