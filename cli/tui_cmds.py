@@ -26,7 +26,7 @@ def add_parsers(sub, parents) -> None:
     demo.set_defaults(func=run_demo)
 
 
-def _open(db_path: Path) -> int:
+def _open(db_path: Path, store=None) -> int:
     from tui.config import ConfigError, load
 
     try:
@@ -35,16 +35,18 @@ def _open(db_path: Path) -> int:
         return common.fail(str(exc))
     from tui.app import TriageApp
 
-    TriageApp(db_path, config=config).run()
+    TriageApp(db_path, config=config, store=store).run()
     return 0
 
 
 def run_tui(args, ctx) -> int:
     """The TUI on the chosen file (``--db``, ``$TRIAGE_DB`` or the default)."""
-    store = ctx.store()  # opens (and migrates) the file, or fails with a one-line reason
-    path = Path(store.path)
-    ctx.close()
-    return _open(path)
+    from tui.config import actor_name
+
+    # Opens (and migrates) the file, or fails with a one-line reason before the TUI
+    # starts; the app then uses this store (one open, not two) and closes it.
+    store = ctx.store(actor=actor_name())
+    return _open(Path(store.path), store)
 
 
 def run_demo(args, ctx) -> int:

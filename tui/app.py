@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from store.errors import StoreError
 from store.text import display_safe
 
 from . import bindings, links
-from .config import Config
+from .config import Config, actor_name
 from .screens.main import MainScreen, ReaderShown
 
 if TYPE_CHECKING:
@@ -46,13 +45,6 @@ PROVIDERS = {_provider(n) for n in ("ActionsProvider", "TopicsProvider", "FeedsP
                                     "QueuesProvider")}
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser() or "analyst"
-    except (KeyError, OSError):
-        return "analyst"
-
-
 class TriageApp(App[None]):
     TITLE = "triage"
     BINDINGS = bindings.bindings("app")
@@ -66,7 +58,10 @@ class TriageApp(App[None]):
         today: dt.date | None = None,
         config: Config | None = None,
         watch: bool = True,
+        store: Store | None = None,
     ) -> None:
+        """``store``: one already open on ``db_path`` (the command line opens the file
+        first to report problems on one line); the app closes it when it ends."""
         self.config = config or Config()
         super().__init__()
         self.db_path = Path(db_path)
@@ -74,7 +69,7 @@ class TriageApp(App[None]):
         self._watch = watch
         self._token: tuple | None = None
         self.set_keymap(self.config.keys)
-        self.store = Store(self.db_path, actor=_actor())
+        self.store = store if store is not None else Store(self.db_path, actor=actor_name())
         self._first_page = self._read_first_page()
         self.writer: Writer | None = None
         self.url_opener: Callable[[str], str | None] = links.open_url

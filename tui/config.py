@@ -35,6 +35,16 @@ class Config:
     path: Path | None = None
 
 
+def actor_name() -> str:
+    """Who the TUI's edits are recorded as in ``events``: the login name."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "analyst"
+    except (KeyError, OSError):
+        return "analyst"
+
+
 def default_path() -> Path:
     from platformdirs import user_config_path
 
@@ -47,9 +57,7 @@ def config_path() -> Path:
 
 
 def load(path: Path | None = None) -> Config:
-    """Read the config file; a missing file means the defaults."""
-    import tomllib
-
+    """Read the config file; a missing or empty file means the defaults."""
     path = config_path() if path is None else path
     try:
         raw = path.read_bytes()
@@ -57,6 +65,10 @@ def load(path: Path | None = None) -> Config:
         return Config(path=path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if not raw.strip():
+        return Config(path=path)  # nothing to parse: no TOML parser to load before the UI
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

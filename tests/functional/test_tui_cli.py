@@ -68,6 +68,9 @@ def test_config_file_is_typed(tmp_path):
     assert (config.theme, config.refresh_seconds, config.keys) == (
         "textual-light", 2.0, {"item.archive": "z"})
     assert load(tmp_path / "missing.toml").keys == {}
+    for blank in ("", " \n\t\n"):
+        good.write_text(blank)
+        assert load(good).theme == "textual-dark" and load(good).keys == {}
     for text in ('refresh_seconds = "x"', "colour = 1", "[keys]\n\"item.archive\" = 3", "= ="):
         good.write_text(text)
         with pytest.raises(ConfigError):
