@@ -7,67 +7,33 @@ traceback.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from store.errors import StoreError
 
 from . import common, tui_cmds
 
-EPILOG = """\
-Queries use triage's query language, e.g. triage items -- +labor is:unread '@7d'.
-The file is chosen by --db, else $TRIAGE_DB, else the default in your data folder.
-Run 'triage COMMAND --help' for a command's options."""
+
+def build_parser():
+    """The full parser (:mod:`cli.parser`)."""
+    from .parser import build_parser
+
+    return build_parser()
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse that reports errors on one line and exits 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"triage: error: {message} (see '{self.prog} --help')\n")
-
-
-class _Version(argparse.Action):
-    """--version, looked up only when asked (importlib.metadata is slow to import)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(0, f"triage {common.version()}\n")
-
-
-def build_parser() -> Parser:
-    db_parent = argparse.ArgumentParser(add_help=False)
-    db_parent.add_argument(
-        "--db", metavar="PATH", default=argparse.SUPPRESS,
-        help="the SQLite file (default: $TRIAGE_DB or the user data folder)",
-    )
-    parser = Parser(
-        prog="triage",
-        description="A terminal desk for analysts: poll feeds into SQLite, triage at the keyboard.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[db_parent],
-    )
-    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    from . import analyst_cmds, feed_cmds  # only when a parser is built: see _tui_only
-
-    for module in (tui_cmds, feed_cmds, analyst_cmds):
-        module.add_parsers(sub, [db_parent])
-    return parser
-
-
-def _tui_only(argv: list[str]) -> argparse.Namespace | None:
+def _tui_only(argv: list[str]) -> SimpleNamespace | None:
     """``triage`` and ``triage --db PATH`` open the TUI: for them, skip building the
-    whole parser (all subcommands: a few ms of the first screen's budget). Anything
-    else, help and errors included, goes through the parser."""
+    whole parser (argparse and every subcommand: a few ms of the first screen's budget).
+    Anything else, help and errors included, goes through the parser."""
     if not argv:
-        return argparse.Namespace(func=tui_cmds.run_tui)
+        return SimpleNamespace(func=tui_cmds.run_tui)
     if len(argv) == 2 and argv[0] == "--db" and argv[1] and not argv[1].startswith("-"):
-        return argparse.Namespace(func=tui_cmds.run_tui, db=argv[1])
+        return SimpleNamespace(func=tui_cmds.run_tui, db=argv[1])
     if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
-        return argparse.Namespace(func=tui_cmds.run_tui, db=argv[0][5:])
+        return SimpleNamespace(func=tui_cmds.run_tui, db=argv[0][5:])
     return None
 
 
