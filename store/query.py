@@ -21,6 +21,7 @@ from .query_parser import (  # noqa: F401 - re-exported: the query language's on
     Between,
     Due,
     Feed,
+    FeedId,
     FullText,
     Is,
     Node,
@@ -67,6 +68,9 @@ _FEED = (
     " instr(lower(coalesce(fx.title, '')), lower(?)) > 0 OR instr(coalesce(fx.title, ''), ?) > 0"
     " OR instr(lower(coalesce(fx.url, '')), lower(?)) > 0))"
 )
+# One feed by id walks items_feed_sort directly. The NOT NULL test, as above, keeps
+# "-feed:#12" true for items without a feed (SQL's NOT of NULL is not true).
+_FEED_ID = "(i.feed_id IS NOT NULL AND i.feed_id = ?)"
 _IS = {
     "unread": "s.read_at IS NULL",
     "read": "s.read_at IS NOT NULL",
@@ -155,6 +159,8 @@ class _Compiler:
                 return self.sql(_TOPIC, key, json.dumps(self.topics.get(key, [])))
             case Feed(value=name):
                 return self.sql(_FEED, name, name, name)
+            case FeedId(value=feed_id):
+                return self.sql(_FEED_ID, feed_id)
             case Is(value=value):
                 return _IS[value]
             case Due():

@@ -8,6 +8,7 @@ Terms are ANDed; ``A OR B`` binds tighter than the implicit AND::
     -term                    not (any term but sort:)
     +topic  -topic           has / lacks the topic (confirmed or suggested, never rejected)
     feed:NAME  feed:"War Desk"                         feed title or URL contains
+    feed:#12                 exactly the feed with id 12 (``triage feeds list``)
     is:unread|read|new|triaged|archived|followup|suggested
     due:overdue  due:today  due:<7d  due:<2w  due:DATE  open follow-up due ...
     @24h  @7d  @2w  @2025-02-01  @2025-02-01..2025-02-10  sort_at within / on / between
@@ -26,6 +27,10 @@ Decisions:
 - Full-text terms with no letter or digit (``*``, ``-``, ``&``, ``""``) are ignored: the
   index could never match them.
 - ``feed:`` folds case for ASCII (SQLite's ``lower``); other scripts match as typed.
+- ``feed:#12`` (unquoted ``#`` then ASCII digits, nothing else) is one feed by id, removed
+  feeds included (their kept items); the TUI's feed queues use it, since a URL or title
+  can contain another's. Anything else unquoted after ``feed:#`` is an error. A quoted
+  value is always text: ``feed:"#12"`` is a title or URL containing ``#12``.
 - Any ``letters:`` prefix is a field, so ``https://x`` is an unknown field; quote it.
 - ``sort:due``: items with an open follow-up by due date first, then by ``sort_at`` desc.
 - At most MAX_TERMS terms, to stay well inside SQLite's expression depth limit.
@@ -77,6 +82,14 @@ class Feed(_Word):
     """``feed:value``: the feed title or URL contains it."""
 
 
+@dataclass(frozen=True)
+class FeedId:
+    """``feed:#id``: exactly the feed with this id."""
+
+    value: int
+    position: int
+
+
 class Is(_Word):
     """``is:value``, one of IS_VALUES."""
 
@@ -121,7 +134,7 @@ class Or:
     position: int
 
 
-Node = FullText | Topic | Feed | Is | Due | Within | Between | Not | Or
+Node = FullText | Topic | Feed | FeedId | Is | Due | Within | Between | Not | Or
 
 
 @dataclass(frozen=True)
@@ -283,6 +296,8 @@ def _field(name: str, value: str, position: int, token: _Token) -> Node | _Sort 
     if not value.strip():
         raise QueryError(f"{key}: needs a value", position)
     if key == "feed":
+        if token.quoted is None and value.startswith("#"):
+            return _feed_id(value, at, position)
         return Feed(value, position)
     if key == "due":
         return _due(value, at)
@@ -319,6 +334,22 @@ def _due(value: str, at: int) -> Due:
     except (ValueError, OverflowError):
         raise QueryError(f'cannot read due:"{value}"', at, _DUE_HINT) from None
     return Due("on", word, at)
+
+
+_FEED_ID = re.compile(r"#([0-9]+)\Z")
+_FEED_ID_HINT = 'use feed:#12 (an id from triage feeds list); quote text: feed:"#x"'
+_MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def _feed_id(value: str, at: int, position: int) -> FeedId:
+    match = _FEED_ID.match(value)
+    if match is None:
+        reason = "feed:# needs a feed id" if value == "#" else f'cannot read feed id "{value}"'
+        raise QueryError(reason, at, _FEED_ID_HINT)
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > len(str(_MAX_ID)) or int(digits) > _MAX_ID:
+        raise QueryError(f'feed id "{value}" is too large', at, _FEED_ID_HINT)
+    return FeedId(int(digits), position)
 
 
 _AGO = re.compile(r"(\d{1,6})([hdw])\Z")

@@ -11,16 +11,27 @@ from hypothesis import strategies as st
 
 from store.db import ConnectionPool
 from store.errors import QueryError
-from store.query import Compiled, FullText, Query, compile_query, parse, topic_key
+from store.query import (
+    Compiled,
+    Feed,
+    FeedId,
+    FullText,
+    Not,
+    Or,
+    Query,
+    compile_query,
+    parse,
+    topic_key,
+)
 
 NOW = dt.datetime(2025, 2, 15, 12, 0, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2025, 2, 15)
 ALL = [1, 2, 3, 4, 5, 6]
 
-FEEDS = [
-    (1, "https://isw.example/feed", "ISW Daily"),
-    (2, "https://wardesk.example/rss", "War Desk"),
-    (3, "https://kyiv.example/atom", None),
+FEEDS = [  # id, url, title, removed_at: feed 3's URL starts with feed 1's; 3 is removed
+    (1, "https://isw.example/feed", "ISW Daily", None),
+    (2, "https://wardesk.example/rss", "War Desk", None),
+    (3, "https://isw.example/feed/kyiv", None, "2025-02-01T00:00:00Z"),
 ]
 # id, feed, title, text, published_at, first_seen_at
 ITEMS = [
@@ -65,7 +76,7 @@ FOLLOWUPS = [  # item, due, done_at
 def _fill(conn: sqlite3.Connection) -> None:
     now = "2025-01-01T00:00:00Z"
     conn.executemany(
-        "INSERT INTO feeds(id, url, title, added_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO feeds(id, url, title, removed_at, added_at) VALUES (?, ?, ?, ?, ?)",
         [(*f, now) for f in FEEDS],
     )
     conn.executemany(
@@ -157,7 +168,7 @@ CASES = {
     '-"student visas"': [2, 3, 4, 5, 6],
     "-russia*": [2, 4, 5, 6],
     "-title:drones": [1, 2, 4, 5, 6],
-    "-feed:isw": [3, 4, 5, 6],
+    "-feed:isw": [3, 4, 6],
     "-is:triaged": [2, 3, 4, 5, 6],
     "-due:overdue": [2, 3, 4, 5, 6],
     "-@7d": [2, 3, 6],
@@ -178,14 +189,33 @@ CASES = {
     "-hybrid-threats": [1, 2, 4, 5, 6],
     '-"hybrid threats"': [1, 2, 4, 5, 6],
     "-labour": [1, 2, 3, 4],
-    # feeds: title or URL contains, case-insensitive
-    "feed:isw": [1, 2],
-    "feed:ISW": [1, 2],
+    # feeds: title or URL contains, case-insensitive; removed feeds' kept items too
+    "feed:isw": [1, 2, 5],
+    "feed:ISW": [1, 2, 5],
+    'feed:"https://isw.example/feed"': [1, 2, 5],  # feed 3's URL contains feed 1's
     'feed:"War Desk"': [3, 4],
     "feed:wardesk.example": [3, 4],
     "feed:kyiv": [5],
     "feed:%": [],
     "feed:_": [],
+    # feed:#id: exactly one feed, whatever the URLs and titles contain
+    "feed:#1": [1, 2],
+    "feed:#2": [3, 4],
+    "feed:#3": [5],  # removed: its kept items
+    "FEED:#001": [1, 2],
+    "feed:#0": [],
+    "feed:#99": [],
+    "feed:#9223372036854775807": [],
+    "-feed:#1": [3, 4, 5, 6],  # 6 has no feed: not in feed 1
+    "-feed:#1 -feed:#2": [5, 6],
+    "feed:#1 OR feed:#3": [1, 2, 5],
+    "feed:#2 OR russia": [1, 3, 4],
+    "russia* feed:#2": [3],
+    "russia* -feed:#2": [1],
+    "feed:#1 is:unread": [2],
+    "feed:#1 feed:#2": [],
+    'feed:"#1"': [],  # quoted: text, and no title or URL contains "#1"
+    '-feed:"#1"': [1, 2, 3, 4, 5, 6],
     # is:
     "is:unread": [2, 4, 5, 6],
     "is:read": [1, 3],
@@ -269,6 +299,24 @@ def test_compiled_shape() -> None:
     assert compile_query(odd, now=NOW).params == ('title : "a""b"*',)
 
 
+def test_feed_id_parses_and_compiles_to_a_parameter() -> None:
+    assert parse("feed:#12").terms == (FeedId(12, 1),)
+    assert parse("-feed:#12").terms == (Not(FeedId(12, 2), 1),)
+    assert parse("a feed:#1 OR feed:#2").terms[1] == Or((FeedId(1, 3), FeedId(2, 14)), 3)
+    assert parse('feed:"#12"').terms == (Feed("#12", 1),)  # quoted: text
+    assert parse('feed:"#12 Desk"').terms == (Feed("#12 Desk", 1),)
+    compiled = compile_query("feed:#12", now=NOW)
+    assert compiled.params == (12,) and "12" not in compiled.where
+    assert "i.feed_id = ?" in compiled.where
+
+
+def test_feed_id_walks_the_feed_index(conn: sqlite3.Connection) -> None:
+    compiled = compile_query("feed:#2", now=NOW)
+    sql = f"SELECT i.id {FROM} WHERE {compiled.where} ORDER BY {compiled.order_by}"  # noqa: S608
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, compiled.params))
+    assert "items_feed_sort" in plan
+
+
 def test_topic_key() -> None:
     assert topic_key("Hybrid-Threats") == topic_key(' hybrid   threats ') == "hybrid threats"
     assert topic_key("hybrid_threats") == "hybrid threats"
@@ -304,6 +352,16 @@ def test_parse_structure() -> None:
         ("title:", 1, "title: needs a word"),
         ("x text:", 3, "text: needs a word"),
         ("feed:", 1, "feed: needs a value"),
+        ("feed:#", 6, "feed:# needs a feed id at 6; use feed:#12"),
+        ("feed:#x", 6, 'cannot read feed id "#x"'),
+        ("feed:#12x", 6, 'quote text: feed:"#x"'),
+        ("feed:#-1", 6, "cannot read feed id"),
+        ("feed:#1.5", 6, "cannot read feed id"),
+        ("feed:#١٢", 6, "cannot read feed id"),  # digits, but not ASCII ones
+        ("feed:#99999999999999999999", 6, 'feed id "#99999999999999999999" is too large'),
+        ("feed:#9223372036854775808", 6, "too large"),  # SQLite's largest integer + 1
+        ("a -feed:#12x", 9, "cannot read feed id"),
+        ("x OR feed:#", 11, "feed:# needs a feed id"),
         ('+""', 1, "topic name missing"),
         ("-sort:old", 2, "cannot be negated"),
         ("a OR sort:old", 6, "cannot be combined with OR"),
@@ -323,6 +381,11 @@ def test_error_message_format() -> None:
     assert str(caught.value) == 'unknown field "fed:" at 1; did you mean feed:?'
     assert caught.value.reason == 'unknown field "fed:"'
     assert caught.value.hint == "did you mean feed:?"
+    with pytest.raises(QueryError) as caught:
+        compile_query("-feed:#x")
+    assert str(caught.value) == (
+        'cannot read feed id "#x" at 7; use feed:#12 (an id from triage feeds list);'
+        ' quote text: feed:"#x"')
 
 
 def test_too_many_terms() -> None:
@@ -340,7 +403,8 @@ HOSTILE = [
     "'; DROP TABLE items; --", '"', "NEAR(a b)", "title:", "text:", "*", "-", "+", "OR",
     "OR OR", "AND", "NOT", "^", ":", "'", "(", ")", "{", "}", "@", "@7d", "..", "feed:",
     "is:read", "due:<7d", "sort:due", "+labor", "-labor", "-orphan", "Россия", "\x00", "\u0301",
-    "2025-02-01", "title:a*", '""', '"a', "-+", "+-", "col:", "\\", "%", "_", "\t", "\u202e",
+    "feed:#", "feed:#1", "feed:#3", "-feed:#2", "#", "#1", "2025-02-01", "title:a*", '""',
+    '"a', "-+", "+-", "col:", "\\", "%", "_", "\t", "\u202e",
 ]
 FRAGMENTS = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6))
 
