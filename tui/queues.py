@@ -35,7 +35,9 @@ def topic_query(name: str) -> str:
 
 
 def feed_query(feed: Feed) -> str:
-    return "feed:" + _quoted(feed.url)
+    """Exactly this feed, by id: ``feed:"<url>"`` would also match every feed whose URL or
+    title contains this one's (``…/rss`` and ``…/rss/ukraine``), unlike its count."""
+    return f"feed:#{feed.id}"
 
 
 def adhoc(query: str) -> Queue:

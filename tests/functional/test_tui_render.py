@@ -108,7 +108,7 @@ def test_queues_from_counts():
     assert by_key["followup"].query == "is:followup sort:due"
     assert by_key["followup"].detail == "1 overdue"
     assert by_key["topic:1"].query == '+"hybrid threats"' and by_key["topic:1"].count == 3
-    assert by_key["feed:7"].failing and by_key["feed:7"].query == 'feed:"https://x.example/ feed "'
+    assert by_key["feed:7"].failing and by_key["feed:7"].query == "feed:#7"
 
 
 def test_binding_ids_are_unique():
