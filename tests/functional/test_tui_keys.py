@@ -318,6 +318,7 @@ async def test_help_lists_every_key(db):
         for key in bindings.TABLE:
             assert key.id in body and key.description in body
         assert "Search (/)" in body and "due:overdue" in body and "feed:NAME" in body
+        assert "feed:#12" in body and "only feed 12" in body
         await press(pilot, "escape")
         assert type(app.screen).__name__ == "MainScreen"
 

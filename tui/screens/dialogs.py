@@ -133,6 +133,7 @@ SEARCH_SYNTAX = (
     ('-word  -"a phrase"', "not"),
     ('+topic  -topic  +"hybrid threats"', "has / lacks the topic"),
     ('feed:NAME  feed:"War Desk"', "the source's title or URL contains NAME"),
+    ("feed:#12", "only feed 12 (ids: triage feeds list; a feed queue)"),
     ("is:unread read new triaged archived", "state (also is:followup, is:suggested)"),
     ("due:overdue  due:today  due:<7d", "open follow-ups by due date"),
     ("@7d  @2025-02-01  @2025-02-01..2025-02-10", "published within / on / between"),
