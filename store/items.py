@@ -173,6 +173,7 @@ def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
     today_s = (today or clock.local_today()).isoformat()
     total = untriaged = unread = 0
     by_feed: dict[int, int] = {}
+    feed_items: dict[int, int] = {}
     for feed_id, n_items, n_untriaged, n_unread, subscribed in conn.execute(
         "SELECT fc.feed_id, fc.items, fc.untriaged, fc.unread,"
         " f.id IS NOT NULL AND f.removed_at IS NULL"
@@ -183,6 +184,7 @@ def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
         unread += n_unread
         if subscribed:
             by_feed[feed_id] = n_untriaged
+            feed_items[feed_id] = n_items
     fu, overdue = conn.execute(
         "SELECT count(*), coalesce(sum(due < ?), 0) FROM followups WHERE done_at IS NULL",
         (today_s,),
@@ -194,5 +196,5 @@ def _counts(conn: sqlite3.Connection, today: dt.date | None) -> Counts:
     )
     return Counts(
         untriaged=untriaged, unread=unread, followups=fu, overdue=overdue, all=total,
-        by_topic=by_topic, by_feed=by_feed,
+        by_topic=by_topic, by_feed=by_feed, feed_items=feed_items,
     )

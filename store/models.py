@@ -143,6 +143,7 @@ class Counts:
     all: int
     by_topic: dict[int, int] = field(default_factory=dict)
     by_feed: dict[int, int] = field(default_factory=dict)  # untriaged per feed
+    feed_items: dict[int, int] = field(default_factory=dict)  # all items per feed
 
 
 _RECORDS = frozenset({"IncomingItem", "IngestResult", "FetchRecord", "Event", "UndoResult"})

@@ -24,6 +24,7 @@ class Queue:
     count: int | None = None
     detail: str = ""  # e.g. "3 overdue"
     failing: bool = False
+    total: int | None = None  # feeds: all their items; ``count`` is the untriaged ones
 
 
 def _quoted(value: str) -> str:
@@ -66,7 +67,8 @@ def build(
     ]
     out += [
         Queue(f"feed:{f.id}", f.name, feed_query(f), "feed",
-              c.by_feed.get(f.id, 0) if c else None, failing=f.failing)
+              c.by_feed.get(f.id, 0) if c else None, failing=f.failing,
+              total=c.feed_items.get(f.id) if c else None)
         for f in feeds
     ]
     out += [

@@ -47,6 +47,10 @@ def brute(conn: sqlite3.Connection) -> Counts:
         by_feed=dict(q(f"SELECT i.feed_id, sum(coalesce(s.status, 'new') = 'new') {STATE_JOIN}"  # noqa: S608
                        " JOIN feeds f ON f.id = i.feed_id WHERE f.removed_at IS NULL"
                        " GROUP BY i.feed_id").fetchall()),
+        # all items per subscribed feed (what its queue lists)
+        feed_items=dict(q("SELECT i.feed_id, count(*) FROM items i"
+                          " JOIN feeds f ON f.id = i.feed_id WHERE f.removed_at IS NULL"
+                          " GROUP BY i.feed_id").fetchall()),
     )
 
 

@@ -21,6 +21,8 @@ HEADINGS = {"topic": "Topics", "feed": "Feeds", "search": "Saved searches"}
 
 def prompt(queue: Queue, width: int) -> Content:
     count = "" if queue.count is None else f"{queue.count:,}"
+    if count and queue.total is not None:  # a feed: untriaged/all, as the queue lists all
+        count = f"{count}/{queue.total:,}"
     detail = f" {queue.detail}" if queue.detail else ""
     mark = "! " if queue.failing else ""
     room = max(width - cell_len(count) - cell_len(mark) - cell_len(detail) - 1, 4)
