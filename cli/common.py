@@ -43,7 +43,15 @@ class Context:
         if self._store is None:
             from store import Store  # not at import: parser workers re-import this module
 
-            self._store = Store(self.db_path, actor=actor)
+            path = self.db_path
+            if self.db and not path.parent.is_dir():
+                # The default folder is made on first use; a path you typed is not: a typo
+                # in a folder name should not quietly start an empty desk somewhere else.
+                from store.errors import DatabaseUnavailable
+
+                raise DatabaseUnavailable(
+                    f"cannot open {path}: the folder {path.parent} does not exist")
+            self._store = Store(path, actor=actor)
         return self._store
 
     def close(self) -> None:

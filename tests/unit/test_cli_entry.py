@@ -50,3 +50,13 @@ def test_subcommands_still_parse(opened, capsys):
     assert exc.value.code == 0
     assert "usage: triage items" in capsys.readouterr().out
     assert opened == []
+
+
+def test_a_db_in_a_missing_folder_is_refused_not_created(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TRIAGE_DB", raising=False)
+    missing = tmp_path / "no-such-folder" / "triage.db"
+    for argv in (["--db", str(missing)], ["--db", str(missing), "items"]):
+        assert cli_main.main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "does not exist" in err
+    assert not missing.parent.exists()
