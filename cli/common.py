@@ -27,7 +27,9 @@ def version() -> str:
 def default_db_path() -> Path:
     from platformdirs import user_data_path
 
-    return user_data_path("triage", appauthor=False) / "triage.db"
+    folder = user_data_path("triage", appauthor=False)
+    folder.mkdir(parents=True, exist_ok=True)  # made on first use; a folder you name is not
+    return folder / "triage.db"
 
 
 @dataclass
@@ -43,15 +45,7 @@ class Context:
         if self._store is None:
             from store import Store  # not at import: parser workers re-import this module
 
-            path = self.db_path
-            if self.db and not path.parent.is_dir():
-                # The default folder is made on first use; a path you typed is not: a typo
-                # in a folder name should not quietly start an empty desk somewhere else.
-                from store.errors import DatabaseUnavailable
-
-                raise DatabaseUnavailable(
-                    f"cannot open {path}: the folder {path.parent} does not exist")
-            self._store = Store(path, actor=actor)
+            self._store = Store(self.db_path, actor=actor)
         return self._store
 
     def close(self) -> None:

@@ -60,6 +60,9 @@ def run_poll(args, ctx) -> int:
         return _usage_error("--interval needs --watch")
     from feeds.lock import PollerBusy, PollerLock
 
+    # The file first: it refuses a folder that does not exist, where taking the lock
+    # (filelock) would create it.
+    store = ctx.store(actor="poller")
     lock = PollerLock(ctx.db_path, mode="watch" if args.watch else "once")
     try:
         lock.acquire()
@@ -69,7 +72,6 @@ def run_poll(args, ctx) -> int:
     except OSError as exc:
         return common.fail(f"cannot take the poll lock next to {ctx.db_path}: {exc}")
     try:
-        store = ctx.store(actor="poller")
         import asyncio
 
         return asyncio.run(_main(args, store))

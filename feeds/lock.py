@@ -84,7 +84,6 @@ class PollerLock:
         self._lock = filelock.FileLock(lock_path(db_path), timeout=0, thread_local=False)
 
     def acquire(self) -> PollerInfo:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._lock.acquire(timeout=self.PATIENCE_S)
         except filelock.Timeout:

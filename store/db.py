@@ -138,8 +138,11 @@ class ConnectionPool:
     def get(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            if isinstance(self.path, Path) and self.path.parent and not self.path.parent.exists():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(self.path, Path) and not self.path.parent.is_dir():
+                # Never made here: a typo in a folder name must not quietly start an empty
+                # file somewhere else. (The command line makes its default folder.)
+                raise DatabaseUnavailable(
+                    f"cannot open {self.path}: the folder {self.path.parent} does not exist")
             conn = open_connection(self.path)
             self._local.conn = conn
             with self._lock:

@@ -55,7 +55,8 @@ def test_subcommands_still_parse(opened, capsys):
 def test_a_db_in_a_missing_folder_is_refused_not_created(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("TRIAGE_DB", raising=False)
     missing = tmp_path / "no-such-folder" / "triage.db"
-    for argv in (["--db", str(missing)], ["--db", str(missing), "items"]):
+    for argv in (["--db", str(missing)], ["--db", str(missing), "items"],
+                 ["--db", str(missing), "poll"], ["--db", str(missing), "feeds", "list"]):
         assert cli_main.main(argv) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "does not exist" in err
