@@ -52,8 +52,7 @@ class Writer:
         self._pending = 0
         # Started by the first job, not here: the app builds the writer before its first
         # screen, and a thread start there costs that screen a few ms.
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None  # guarded by _idle's lock
 
     @property
     def pending(self) -> int:
@@ -63,14 +62,11 @@ class Writer:
         """Queue ``job(store)``; it runs after every job submitted before it."""
         with self._idle:
             self._pending += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="triage-writer",
+                                                daemon=True)
+                self._thread.start()
         self._queue.put((label, job))
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None:
-                    thread = threading.Thread(target=self._run, name="triage-writer",
-                                              daemon=True)
-                    thread.start()
-                    self._thread = thread
 
     def wait_idle(self, timeout: float | None = 10.0) -> bool:
         """Block until every submitted job has run (tests, shutdown). False on timeout."""
@@ -79,7 +75,7 @@ class Writer:
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish the queued jobs, then stop the thread."""
-        with self._start_lock:
+        with self._idle:
             thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(_STOP)
