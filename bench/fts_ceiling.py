@@ -44,13 +44,8 @@ def _count(batches: list[tuple[int, list[IncomingItem]]]) -> int:
     return sum(len(items) for _feed, items in batches)
 
 
-def _fresh(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 def _store_rate(path: Path, batches: list[tuple[int, list[IncomingItem]]], drop_fts: bool) -> float:
-    _fresh(path)
+    generate.remove_file(path)
     with Store(path, actor="bench") as store:
         feed_ids = [store.add_feed(url, title).id for url, title, _ in generate._feeds()]
         if drop_fts:
@@ -61,12 +56,12 @@ def _store_rate(path: Path, batches: list[tuple[int, list[IncomingItem]]], drop_
             began = time.perf_counter()
             store.ingest(feed_ids[feed], items, now=now)
             seconds += time.perf_counter() - began
-    _fresh(path)
+    generate.remove_file(path)
     return _count(batches) / seconds
 
 
 def _fts_alone_rate(path: Path, batches: list[tuple[int, list[IncomingItem]]]) -> float:
-    _fresh(path)
+    generate.remove_file(path)
     conn = sqlite3.connect(os.fspath(path), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -85,7 +80,7 @@ def _fts_alone_rate(path: Path, batches: list[tuple[int, list[IncomingItem]]]) -
             seconds += time.perf_counter() - began
     finally:
         conn.close()
-        _fresh(path)
+        generate.remove_file(path)
     return _count(batches) / seconds
 
 

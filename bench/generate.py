@@ -314,9 +314,14 @@ def _meta(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def _remove(path: Path) -> None:
+def remove_file(path: Path) -> None:
+    """A SQLite file and its -wal and -shm, where they exist."""
     for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _remove(path: Path) -> None:
+    remove_file(path)
     _meta(path).unlink(missing_ok=True)
 
 

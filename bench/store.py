@@ -62,8 +62,7 @@ def measure_ingest(n_items: int, seed: int = 1) -> IngestFigures:
     """Ingest ``n_items`` into a fresh file in feed-sized batches, timing ingest alone."""
     path = generate.CACHE / f"ingest-{n_items}.db"
     generate.CACHE.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    generate.remove_file(path)
     figures = IngestFigures()
 
     def tally(items: list[IncomingItem], seconds: float) -> None:
@@ -78,8 +77,7 @@ def measure_ingest(n_items: int, seed: int = 1) -> IngestFigures:
     try:
         generate.build(path, n_items, seed, analyst=False, on_ingest=tally)
     finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        generate.remove_file(path)
     return figures
 
 

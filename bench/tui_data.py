@@ -14,6 +14,8 @@ from pathlib import Path
 from store import Store
 from store.models import IncomingItem
 
+from . import generate
+
 WORDS = (
     "assessment forces offensive sanctions drones base labour migration visas resolution "
     "council security border logistics artillery brigade front line report analysts "
@@ -105,8 +107,7 @@ def ensure(path: Path, items: int = 100_000) -> Path:
     stamp = f"{items} v2"
     if path.exists() and marker.exists() and marker.read_text() == stamp:
         return path
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+    generate.remove_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     build(path, items)
     marker.write_text(stamp)
