@@ -163,6 +163,30 @@ def test_items_without_a_date_sort_by_first_seen(store: Store, feed) -> None:
     assert row.sort_at == "2025-02-03T04:05:06Z" and row.published_at is None
 
 
+@pytest.mark.parametrize("variables", [13 * 3, 999, None])
+def test_ingest_ids_match_their_items_across_statements(store: Store, feed, variables) -> None:
+    """new_ids come from last_insert_rowid() of multi-row INSERTs: they must name the right
+    rows in order, however many rows a statement holds (SQLite's variable limit decides),
+    across the 500-item transactions, and with another feed's rows taken in between."""
+    if variables:
+        store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)
+    other = store.add_feed("https://other.example/feed", "Other")
+    ingest_n(store, other.id, 7, prefix="o")
+    items = [make_item(f"k{n}") for n in range(1_203)]
+    result = store.ingest(feed.id, items)
+    ingest_n(store, other.id, 5, prefix="p")
+    assert result.new == len(result.new_ids) == 1_203
+    stored = dict(store.conn.execute(
+        "SELECT id, guid_key FROM items WHERE feed_id = ?", (feed.id,)).fetchall())
+    assert [stored[i] for i in result.new_ids] == [f"k{n}" for n in range(1_203)]
+    second = store.ingest(feed.id, [make_item("k5"), make_item("new-one")])
+    assert (second.new, second.unchanged) == (1, 1)
+    assert stored.get(second.new_ids[0]) is None
+    assert one(store, "SELECT guid_key FROM items WHERE id = ?", second.new_ids[0]) == "new-one"
+    fts = one(store, "SELECT count(*) FROM items_fts WHERE items_fts MATCH 'k1202'")
+    assert fts == 1  # every row of a multi-row statement reached the search index
+
+
 def test_ingest_never_writes_analyst_tables(store: Store, feed) -> None:
     ids = ingest_n(store, feed.id, 20)
     store.tag(ids[:5], "sanctions")
