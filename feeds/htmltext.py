@@ -13,12 +13,13 @@ import re
 import threading
 from contextvars import ContextVar
 from functools import lru_cache
+from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["ALLOWED_TAGS", "html_to_text", "is_http_url", "sanitize_html"]
+__all__ = ["ALLOWED_TAGS", "html_to_text", "is_http_url", "sanitize_html", "sanitized_to_text"]
 
 ALLOWED_TAGS = frozenset(
     "p br a em strong b i u s blockquote q cite code pre ul ol li "
@@ -112,6 +113,70 @@ def html_to_text(html: str) -> str:
         return ""
     tokens: list[Token] = []
     _collect(body, tokens, in_pre=False)
+    return _render(tokens)
+
+
+# A tag of our sanitizer's output: html5ever writes lower-case names, double-quoted
+# attribute values (where '>' may appear unescaped) and no comments; text has its '<'
+# escaped, so every '<' opens a tag. Splitting on this gives text, "/" or "", name, ...
+_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)(?:[^>"]|"[^"]*")*>')
+# Per tag name: the tokens its start and its end tag add (the _collect rules, flattened).
+_OPEN: dict[str, tuple[Token, ...]] = {"br": (_BR,), "li": (_LINE_END, "- ")}
+_CLOSE: dict[str, tuple[Token, ...]] = {"li": (_LINE_END,)}
+for _name in _PARAGRAPH:
+    _OPEN[_name] = _CLOSE[_name] = (_PARA_END,)
+for _name in _LINE - {"li"}:
+    _OPEN[_name] = _CLOSE[_name] = (_LINE_END,)
+for _name in ("td", "th"):
+    _OPEN[_name] = _CLOSE[_name] = (" ",)
+# Tags that add no token (inline, or void without text): removing them first leaves the
+# same runs of text, and far fewer pieces to walk.
+_INLINE_NAMES = "|".join(sorted(ALLOWED_TAGS - _OPEN.keys() - {"pre"}, key=len, reverse=True))
+_INLINE = re.compile(rf'</?(?:{_INLINE_NAMES})(?=[\s>])(?:[^>"]|"[^"]*")*>')
+
+
+def sanitized_to_text(html: str) -> str:
+    """:func:`html_to_text` for the output of :func:`sanitize_html`, without parsing it.
+
+    The sanitizer's output is well-formed and in a known shape, so a tokenizer over its
+    tags gives the same text as the tree walk for three quarters of the CPU (23 against
+    31 µs for a farm entry, most of it the shared rendering). Anything that is
+    not in that shape (a stray '<', a tag whose content is not text, a comment) goes to
+    :func:`html_to_text`, so the result never depends on the shortcut.
+    """
+    if not html:
+        return ""
+    parts = _TAG.split(_INLINE.sub("", html))
+    tokens: list[Token] = []
+    pre = 0  # open <pre> elements
+    for i in range(0, len(parts) - 1, 3):
+        text = parts[i]
+        if text:
+            if "<" in text:
+                return html_to_text(html)
+            if "&" in text:
+                text = unescape(text)
+            # A parser drops a newline that opens a <pre>; here it is kept, which gives the
+            # same text: a <pre> starts a paragraph, and three newlines render as two.
+            tokens.append(_Pre(text) if pre else text)
+        name = parts[i + 2]
+        if parts[i + 1]:
+            tokens.extend(_CLOSE.get(name, ()))
+            if name == "pre" and pre:
+                pre -= 1
+        else:
+            if name in _NOT_TEXT:
+                return html_to_text(html)
+            tokens.extend(_OPEN.get(name, ()))
+            if name == "pre":
+                pre += 1
+    text = parts[-1]
+    if text:
+        if "<" in text:
+            return html_to_text(html)
+        if "&" in text:
+            text = unescape(text)
+        tokens.append(_Pre(text) if pre else text)
     return _render(tokens)
 
 
