@@ -53,19 +53,22 @@ class _Backlog:
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.size = 0
-        self._room = asyncio.Condition()
+        self._room = asyncio.Event()
+        self._room.set()
 
     async def wait_room(self) -> None:
-        async with self._room:
-            await self._room.wait_for(lambda: self.size < self.budget)
+        while self.size >= self.budget:
+            await self._room.wait()
 
     def add(self, n: int) -> None:
         self.size += n
+        if self.size >= self.budget:
+            self._room.clear()
 
     async def done(self, n: int) -> None:
-        async with self._room:
-            self.size -= n
-            self._room.notify_all()
+        self.size -= n
+        if self.size < self.budget:
+            self._room.set()  # wakes the waiters only when there is room for them
 
 
 def _weight(parsed) -> int:
@@ -119,6 +122,8 @@ class Poller:
         if feeds is None:
             feeds = await self._write(self.store.due_feeds, None, everything)
         total = len(feeds)
+        if feeds and hasattr(self._parsers, "warm"):
+            self._parsers.warm()  # the workers start while the first fetches wait
         if progress:
             progress(0, total, None)
         backlog = _Backlog(self.config.pending_bytes)

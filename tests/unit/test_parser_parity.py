@@ -18,6 +18,7 @@ ParseError and that the pool keeps working.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -260,3 +261,28 @@ async def test_cancelled_parse_does_not_leak_its_reply(testing_env: None) -> Non
         with pytest.raises(asyncio.CancelledError):
             await task
         assert (await _parse(pool)).items[0].guid_key == "w-1"
+
+
+async def test_warm_starts_every_worker_before_the_first_document() -> None:
+    async with ParserPool(2) as pool:
+        pool.warm()
+        for _ in range(200):  # a worker starts in about 0.1 s; allow a slow machine 20 s
+            if len(pool._all) == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert len(pool._all) == 2 and all(w.process.is_alive() for w in pool._all)
+        started = {w.process.pid for w in pool._all}
+        await asyncio.gather(_parse(pool), _parse(pool))
+        assert {w.process.pid for w in pool._all} == started  # the warm ones did the work
+
+
+async def test_workers_run_at_a_lower_cpu_priority() -> None:
+    """Parsing yields the cores to the poller's own process (which stores the items)
+    and to a TUI running beside `triage poll --watch`."""
+    from feeds.workers import NICENESS
+
+    async with ParserPool(1) as pool:
+        await _parse(pool)
+        (worker,) = pool._all
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(19, ours + NICENESS)

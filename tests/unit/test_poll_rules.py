@@ -103,3 +103,34 @@ def test_a_stale_sidecar_from_a_dead_process_is_ignored(tmp_path):
     assert lock.watcher_running(db) is None  # and the lock itself is free
     with lock.PollerLock(db):
         pass
+
+
+async def test_fetches_wait_while_the_backlog_is_over_budget_and_resume_with_room():
+    import asyncio
+
+    from feeds.poll import _Backlog
+
+    backlog = _Backlog(budget=100)
+    await backlog.wait_room()  # empty: no wait
+    backlog.add(150)
+    admitted: list[int] = []
+
+    async def fetch(n: int) -> None:
+        await backlog.wait_room()
+        admitted.append(n)
+
+    waiters = [asyncio.create_task(fetch(n)) for n in range(5)]
+    await asyncio.sleep(0.01)
+    await backlog.done(30)  # 120 left: still over budget, nobody is let through
+    await asyncio.sleep(0.01)
+    assert admitted == []
+    await backlog.done(40)  # 80 left: room, every waiting fetch goes on
+    await asyncio.gather(*waiters)
+    assert sorted(admitted) == [0, 1, 2, 3, 4]
+    backlog.add(50)  # over budget again: a new fetch waits
+    late = asyncio.create_task(fetch(9))
+    await asyncio.sleep(0.01)
+    assert 9 not in admitted
+    await backlog.done(50)
+    await late
+    assert admitted[-1] == 9
