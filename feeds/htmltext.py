@@ -147,9 +147,10 @@ def sanitized_to_text(html: str) -> str:
     if not html:
         return ""
     parts = _TAG.split(_INLINE.sub("", html))
+    parts += ("", "")  # the last text gets an empty tag after it: no token
     tokens: list[Token] = []
     pre = 0  # open <pre> elements
-    for i in range(0, len(parts) - 1, 3):
+    for i in range(0, len(parts), 3):
         text = parts[i]
         if text:
             if "<" in text:
@@ -170,13 +171,6 @@ def sanitized_to_text(html: str) -> str:
             tokens.extend(_OPEN.get(name, ()))
             if name == "pre":
                 pre += 1
-    text = parts[-1]
-    if text:
-        if "<" in text:
-            return html_to_text(html)
-        if "&" in text:
-            text = unescape(text)
-        tokens.append(_Pre(text) if pre else text)
     return _render(tokens)
 
 
