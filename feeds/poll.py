@@ -65,7 +65,7 @@ class _Backlog:
         if self.size >= self.budget:
             self._room.clear()
 
-    async def done(self, n: int) -> None:
+    def done(self, n: int) -> None:
         self.size -= n
         if self.size < self.budget:
             self._room.set()  # wakes the waiters only when there is room for them
@@ -122,7 +122,7 @@ class Poller:
         if feeds is None:
             feeds = await self._write(self.store.due_feeds, None, everything)
         total = len(feeds)
-        if feeds and hasattr(self._parsers, "warm"):
+        if feeds and self._own_parsers:
             self._parsers.warm()  # the workers start while the first fetches wait
         if progress:
             progress(0, total, None)
@@ -194,7 +194,7 @@ class Poller:
             return await self._write(persist.stored, self.store, feed, fetched, parsed, now,
                                      self.config.policy)
         finally:
-            await backlog.done(size)
+            backlog.done(size)
 
     async def _parse(self, fetched: FetchResult, now: dt.datetime):
         return await self._parsers.parse(

@@ -121,16 +121,16 @@ async def test_fetches_wait_while_the_backlog_is_over_budget_and_resume_with_roo
 
     waiters = [asyncio.create_task(fetch(n)) for n in range(5)]
     await asyncio.sleep(0.01)
-    await backlog.done(30)  # 120 left: still over budget, nobody is let through
+    backlog.done(30)  # 120 left: still over budget, nobody is let through
     await asyncio.sleep(0.01)
     assert admitted == []
-    await backlog.done(40)  # 80 left: room, every waiting fetch goes on
+    backlog.done(40)  # 80 left: room, every waiting fetch goes on
     await asyncio.gather(*waiters)
     assert sorted(admitted) == [0, 1, 2, 3, 4]
     backlog.add(50)  # over budget again: a new fetch waits
     late = asyncio.create_task(fetch(9))
     await asyncio.sleep(0.01)
     assert 9 not in admitted
-    await backlog.done(50)
+    backlog.done(50)
     await late
     assert admitted[-1] == 9
